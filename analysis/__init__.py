@@ -1,0 +1,1 @@
+"""Analysis: mapping network state to attention, comparisons and figures."""

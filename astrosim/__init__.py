@@ -1,0 +1,25 @@
+"""astrosim: run Brian2 neuron-synapse-astrocyte networks in compiled numba code.
+
+The simulator API (``run``, ``Simulator``, ``run_script``) is imported lazily so that
+``import astrosim`` stays cheap for the PyTorch side and the command line.
+"""
+__version__ = "0.1.0"
+
+_LAZY = {
+    "run": ("astrosim.engine", "run"),
+    "Simulator": ("astrosim.engine", "Simulator"),
+    "run_script": ("astrosim.engine", "run_script"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'astrosim' has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""Runnable biophysical protocols (build network, run, record, summarise)."""
