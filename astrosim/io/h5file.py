@@ -1,0 +1,123 @@
+"""Open, describe and finalize astrosim HDF5 files; write metadata values with their units."""
+import json
+import os
+
+import h5py
+import numpy as np
+
+from .layout import FORMAT_NAME, FORMAT_VERSION, encode_unit
+from .metadata import environment, utc_now
+
+__all__ = ["create_file", "check_writable", "put_value", "write_metadata", "set_attrs"]
+
+
+def check_writable(path, overwrite):
+    """Raise FileExistsError if ``path`` exists and ``overwrite`` is false."""
+    path = os.fspath(path)
+    if os.path.exists(path) and not overwrite:
+        raise FileExistsError(
+            f"{path} exists; astrosim.io does not overwrite files unless asked "
+            "(pass overwrite=True, or --overwrite on the command line)"
+        )
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise FileNotFoundError(f"cannot write {path}: directory {parent} does not exist")
+
+
+def create_file(path, overwrite=False):
+    """Create an empty astrosim file (root attributes set, ``complete=False``)."""
+    check_writable(path, overwrite)
+    f = h5py.File(os.fspath(path), "w", libver="latest")
+    f.attrs["format"] = FORMAT_NAME
+    f.attrs["format_version"] = FORMAT_VERSION
+    f.attrs["complete"] = False
+    f.attrs["created"] = utc_now()
+    f.create_group("monitors")
+    return f
+
+
+def set_attrs(obj, values):
+    """Set attributes, turning None into absence and non-scalar objects into JSON text."""
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, (str, bool, int, float, np.integer, np.floating, np.bool_)):
+            obj.attrs[key] = value
+        else:
+            obj.attrs[key] = json.dumps(value, default=str)
+
+
+def put_value(group, name, value, doc=None):
+    """Store a number, array or Brian2 quantity as a dataset with ``unit``/``dimensions`` attributes."""
+    from brian2.units.fundamentalunits import get_dimensions
+
+    if name in group:
+        del group[name]
+    dim = get_dimensions(value)
+    arr = np.asarray(value)
+    if arr.dtype.kind in "US":
+        dset = group.create_dataset(name, data=str(value), dtype=h5py.string_dtype())
+    else:
+        dset = group.create_dataset(name, data=arr)
+        unit, dims = encode_unit(dim)
+        dset.attrs["unit"] = unit
+        dset.attrs["dimensions"] = dims
+    if doc:
+        dset.attrs["doc"] = doc
+    return dset
+
+
+def _text(group, name, text):
+    group.create_dataset(name, data=str(text), dtype=h5py.string_dtype())
+
+
+def write_metadata(f, run_info, models, parameters, clocks, user=None, script_source=None):
+    """Write ``/metadata``: environment and run attributes, clocks, model text, parameters, user items.
+
+    Parameters
+    ----------
+    f : h5py.File
+    run_info : dict
+        Scalar run attributes (seed, duration, command, script, start_time, batch, ...).
+    models : dict
+        ``{object name: {'type', 'N', role: text}}`` from `model_description`.
+    parameters : dict
+        ``{name: (value, dim, users)}`` from `model_description`.
+    clocks : dict
+        ``{clock name: dt in seconds}``.
+    user : dict, optional
+        Extra metadata given by the caller (numbers, strings, quantities, JSON-able objects).
+    script_source : str, optional
+        Text of the script that ran.
+    """
+    from brian2 import Quantity
+
+    meta = f.require_group("metadata")
+    set_attrs(meta, environment())
+    set_attrs(meta, run_info)
+    if script_source is not None:
+        _text(meta, "script_source", script_source)
+    cgroup = meta.require_group("clocks")
+    for name, dt in clocks.items():
+        c = cgroup.require_group(name)
+        c.attrs["dt"] = dt
+        c.attrs["unit"] = "s"
+    mgroup = meta.require_group("model")
+    for name, entry in models.items():
+        g = mgroup.require_group(name)
+        for key, value in entry.items():
+            if key in ("type", "N"):
+                g.attrs[key] = value
+            else:
+                _text(g, key, value)
+    pgroup = meta.require_group("parameters")
+    for name, (value, dim, users) in parameters.items():
+        dset = put_value(pgroup, name, Quantity(value, dim=dim) if dim is not None else value)
+        dset.attrs["used_by"] = json.dumps(users)
+    if user:
+        ugroup = meta.require_group("user")
+        for key, value in user.items():
+            if isinstance(value, (Quantity, np.ndarray, list, tuple)) and np.asarray(value).dtype.kind in "biuf":
+                put_value(ugroup, key, value)
+            else:
+                set_attrs(ugroup, {key: value})
