@@ -1,0 +1,202 @@
+"""Mapping layer: algorithmic Q, K, V -> circuit stimulation, and circuit state -> the paper's H, g, C, L.
+
+The encoding (:func:`encode`) and read-out (:func:`decode`) are exact inverses of the circuit's
+gains, so that on the noiseless rate circuit ``decode(run(encode(q, k, v)))`` reproduces the
+reference formulas of :mod:`astrosim.attention.reference` to float precision.
+
+Code, per circuit (one head; ``m`` key features = hidden cells, ``d`` value features = output cells):
+
+========================  =====================================================================
+quantity                  circuit
+========================  =====================================================================
+phi(k_t)_j                hidden cell j's count in write slot t / (rho_h T)
+v_t,i                     (output cell i's count in write slot t / T - r0_w) / rho_v
+W_astro[j, t]             astrocyte process j's release count in write slot t / (rho_h T)
+H_neuron, H_astro         synaptic traces u_n, u_a (learning rate eta = 1 / (m_in rho_h rho_v T^2))
+H                         synaptic efficacy sigma(u_n + u_a) (or u_n + u_a without sigma)
+sum_t phi(k_t)            astrocyte process IP3-like store s_j (kappa = 1 / (rho_h T))
+g_j                       astrocyte process calcium Ca_j at its fixed point s_j ** (1 / n_pump)
+C_t = phi(q_t) . g        astrocyte response in read slot t: sum_j n_j Ca_j / (rho_h T)
+L_t,i                     ((output count / T) - r0_r) / rho_o / m_out
+========================  =====================================================================
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from astrosim.attention import reference as ref
+from astrosim.attention.options import AstromorphicOptions, astromorphic_options
+
+from .circuit import CircuitStimulus
+
+__all__ = ["CircuitGains", "encode", "decode", "circuit_options", "expected_output", "fit_alpha"]
+
+
+class CircuitGains:
+    """Default gains of the rate code (Hz per unit, maximum rates)."""
+
+    rho_h = 40.0  # hidden rate per unit of phi
+    v_max_rate = 40.0  # push-pull modulation depth of the output in write mode, Hz
+    out_max_rate = 80.0  # largest output rate in read mode, Hz
+    settle_efolds = 40.0  # relaxation e-folds of the slowest calcium process before reading
+
+
+def circuit_options(kind: str, **overrides) -> AstromorphicOptions:
+    """Options the circuit realises for ``kind`` ('astromorphic' or 'kozachkov').
+
+    The circuit's Hebbian store is divided by the number of tokens (``scale='tokens'``), as in
+    the reference default; the 'kozachkov' circuit is the linear one (alpha = 1, no sigma, no
+    positional term), which equals linear attention.
+    """
+    return astromorphic_options(kind, **overrides)
+
+
+def _check_inputs(q, k, v, w_astro, options):
+    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
+    if q.ndim != 3 or k.shape != q.shape or v.ndim != 3 or v.shape[:2] != q.shape[:2]:
+        raise ValueError(f"encode: q, k must be (B, N, m) and v (B, N, d); got q {q.shape}, k {k.shape}, v {v.shape}")
+    for name, a in (("q", q), ("k", k), ("v", v)):
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"encode: {name} contains NaN or inf")
+    if options.alpha_placement != "total":
+        raise NotImplementedError("encode: the circuit realises alpha on the total (one calcium store per process); "
+                                  f"alpha_placement={options.alpha_placement!r} is not supported")
+    if options.positional:
+        if w_astro is None:
+            raise ValueError("encode: options.positional is True but no w_astro was given")
+        w_astro = np.broadcast_to(np.asarray(w_astro, dtype=np.float64), (q.shape[0], q.shape[2], q.shape[1]))
+        if np.any(w_astro < 0):
+            raise ValueError("encode: w_astro must be non-negative (it is a release rate)")
+    return q, k, v, w_astro
+
+
+def _scales(n_tokens, options):
+    m = float(n_tokens) if options.scale == "tokens" else float(options.scale)
+    return (m, 1.0) if options.scale_placement == "inside" else (1.0, m)
+
+
+def expected_output(q, k, v, w_astro=None, options: AstromorphicOptions | None = None) -> np.ndarray:
+    """The reference attention term the circuit is built to compute, (B, N, d)."""
+    options = options or AstromorphicOptions()
+    return ref.astromorphic_attention(np.asarray(q, float), np.asarray(k, float), np.asarray(v, float),
+                                      w_astro=None if w_astro is None else np.asarray(w_astro, float),
+                                      options=options)
+
+
+def encode(q, k, v, w_astro=None, *, options: AstromorphicOptions | None = None, T: float = 0.1,
+           dt: float = 1e-4, gains: type = CircuitGains) -> CircuitStimulus:
+    """Turn algorithmic Q, K, V (and W_astro) into the stimulation of a batch of circuits.
+
+    Parameters
+    ----------
+    q, k : array, shape (B, N, m)
+        Queries and keys of B heads/examples (m = hidden cells per circuit).
+    v : array, shape (B, N, d)
+    w_astro : array, shape (B, m, N) or (m, N), optional
+        Astrocyte weights (:func:`astrosim.attention.reference.astro_weights`).
+    options : AstromorphicOptions
+        Which attention the circuit realises (sigma, alpha, scale, positional term).
+    T : float
+        Presentation time per token (and per query), seconds.
+    dt : float
+        Integration step, seconds.
+
+    Returns
+    -------
+    CircuitStimulus
+    """
+    options = options or AstromorphicOptions()
+    q, k, v, w_astro = _check_inputs(q, k, v, w_astro, options)
+    B, N, m = q.shape
+    d = v.shape[2]
+    m_in, m_out = _scales(N, options)
+    phi_k, phi_q = ref.feature_map(k), ref.feature_map(q)
+    rho_h = gains.rho_h
+    v_max = max(float(np.abs(v).max()), 1e-12)
+    rho_v = gains.v_max_rate / v_max
+    r0_w = gains.v_max_rate
+    n_pump = 1.0 / options.alpha
+    # Calcium kinetics: fastest process relaxes in two steps; settle until the slowest has done
+    # settle_efolds e-folds, so its calcium sits at the fixed point to float precision.
+    s_tot = phi_k.sum(axis=1)
+    ca_max, ca_min = s_tot.max() ** options.alpha, s_tot.min() ** options.alpha
+    k_ca = 0.5 / (dt * n_pump * ca_max ** (n_pump - 1.0))
+    lam_min = k_ca * n_pump * ca_min ** (n_pump - 1.0)
+    settle = int(math.ceil(gains.settle_efolds / lam_min / T))
+    slots = 2 * N + settle
+    hidden = np.zeros((slots, B * m))
+    hidden[:N] = rho_h * phi_k.transpose(1, 0, 2).reshape(N, B * m)
+    hidden[N + settle:] = rho_h * phi_q.transpose(1, 0, 2).reshape(N, B * m)
+    drive = np.zeros((slots, B * d))
+    drive[:N] = rho_v * v.transpose(1, 0, 2).reshape(N, B * d)
+    release = np.zeros((N, B * m))
+    if options.positional:
+        release[:] = w_astro[..., :N].transpose(2, 0, 1).reshape(N, B * m)
+    write_gate = np.zeros(slots)
+    write_gate[:N] = 1.0
+    read_gate = np.zeros(slots)
+    read_gate[N + settle:] = 1.0
+    # Read gain: the largest |I/C| the circuit will produce sets the output's modulation depth.
+    ratio = expected_output(q, k, v, w_astro, options) * m_out
+    signed = bool(np.any(ratio < 0))
+    r_max = max(float(np.abs(ratio).max()), 1e-12)
+    rho_o = gains.out_max_rate / r_max / (2.0 if signed else 1.0)
+    r0_r = rho_o * r_max if signed else 0.0
+    steps = round(T / dt)
+    if steps < 1 or abs(T / dt - steps) > 1e-9:
+        raise ValueError(f"encode: T={T} s must be a positive whole number of steps dt={dt} s")
+    return CircuitStimulus(
+        hidden_rates=hidden, output_drive=drive, astro_release=release, write_gate=write_gate,
+        read_gate=read_gate, batch=B, m=m, d=d, n_tokens=N, settle_slots=settle, T=T, dt=dt,
+        rho_h=rho_h, r0_w=r0_w, r0_r=r0_r, rho_o=rho_o, eta=1.0 / (m_in * rho_h * rho_v * T * T),
+        kappa=1.0 / (rho_h * T), k_ca=k_ca, n_pump=n_pump, sigma=options.sigma,
+        info=dict(rho_v=rho_v, m_in=m_in, m_out=m_out, options=options.as_dict()))
+
+
+def decode(state: dict, stim: CircuitStimulus) -> dict:
+    """Read the paper's quantities out of a run circuit's state.
+
+    Returns
+    -------
+    dict of float64 arrays: ``phi_k`` (B, N, m), ``v`` (B, N, d), ``w_astro`` (B, m, N) read from
+    write-mode counts; ``H_neuron``, ``H_astro``, ``H`` (B, m, d) from the synapses; ``g`` (B, m)
+    from calcium; ``phi_q`` (B, N, m), ``C`` (B, N), ``P`` (B, N) and ``L`` (B, N, d) from read mode;
+    ``L_ratio`` (B, N, d) = I/C from the synaptic sums (no output noise).
+    """
+    B, N, m, d, T = stim.batch, stim.n_tokens, stim.m, stim.d, stim.T
+    info = stim.info
+    r0 = N + stim.settle_slots
+
+    def per_circuit(rows, width):
+        return rows.reshape(rows.shape[0], B, width).transpose(1, 0, 2)
+
+    out = {
+        "phi_k": per_circuit(state["hidden_n"][:N], m) / (stim.rho_h * T),
+        "v": (per_circuit(state["output_n"][:N], d) / T - stim.r0_w) / info["rho_v"],
+        "w_astro": per_circuit(state["astro_na"][:N], m).transpose(0, 2, 1) / (stim.rho_h * T),
+        "H_neuron": state["u_n"].copy(),
+        "H_astro": state["u_a"].copy(),
+        "g": state["Ca"].copy(),
+        "phi_q": per_circuit(state["hidden_n"][r0:r0 + N], m) / (stim.rho_h * T),
+    }
+    total = out["H_neuron"] + out["H_astro"]
+    out["H"] = 1.0 / (1.0 + np.exp(-total)) if stim.sigma else total
+    cn = per_circuit(state["output_Cn"][r0:r0 + N], d)
+    out["C"] = cn[..., 0] / (stim.rho_h * T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["P"] = np.where(out["C"] > 0, 1.0 / (info["m_out"] * out["C"]), 0.0)
+        out["L_ratio"] = per_circuit(state["output_I"][r0:r0 + N], d) / cn / info["m_out"]
+    rate = per_circuit(state["output_n"][r0:r0 + N], d) / T
+    out["L"] = (rate - stim.r0_r) / stim.rho_o / info["m_out"]
+    return out
+
+
+def fit_alpha(store, calcium) -> float:
+    """Effective sub-linear exponent: slope of log Ca against log s (least squares)."""
+    s, c = np.asarray(store, float).ravel(), np.asarray(calcium, float).ravel()
+    ok = (s > 0) & (c > 0)
+    if ok.sum() < 2 or np.ptp(np.log(s[ok])) == 0:
+        raise ValueError("fit_alpha: need at least two distinct positive store values")
+    return float(np.polyfit(np.log(s[ok]), np.log(c[ok]), 1)[0])
