@@ -63,7 +63,7 @@ class MonitorRecord:
         self.kind = attrs["kind"]
         self.source = attrs.get("source")
         self.source_size = attrs.get("source_size")
-        self.batch = int(attrs.get("batch", 0))
+        self.batch_size = int(attrs.get("batch", 0))
         self.dt = attrs.get("dt")
         self.attrs = attrs
         self.variables = [k for k in group.keys() if k != "record"]
@@ -101,7 +101,21 @@ class MonitorRecord:
         ``indices`` are positions among the recorded elements (state monitors) or neuron indices
         (spike monitors: only their spikes are returned). State results have Brian2's orientation
         ``(n_indices, n_times)``.
+
+        Raises
+        ------
+        H5FormatError
+            If the stored data cannot be read (a damaged or truncated file).
         """
+        try:
+            return self._read(var, t_start, t_stop, indices)
+        except OSError as err:
+            raise H5FormatError(
+                f"{self._group.file.filename}: cannot read '{self.name}/{var}': the file is damaged "
+                f"or truncated ({err})"
+            ) from None
+
+    def _read(self, var, t_start, t_stop, indices):
         t_start = None if t_start is None else float(t_start)
         t_stop = None if t_stop is None else float(t_stop)
         dset = self.dataset(var)
@@ -178,7 +192,10 @@ class Recording:
     def metadata(self):
         """Run metadata as a nested dict (versions, seed, clocks, model text, parameters as quantities)."""
         if self._metadata is None:
-            self._metadata = _read_metadata(self._file["metadata"]) if "metadata" in self._file else {}
+            try:
+                self._metadata = _read_metadata(self._file["metadata"]) if "metadata" in self._file else {}
+            except (OSError, KeyError) as err:
+                raise H5FormatError(f"{self.path}: cannot read /metadata: damaged file ({err})") from None
         return self._metadata
 
     @property
