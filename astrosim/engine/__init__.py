@@ -1,0 +1,7 @@
+"""astrosim's compiled engine: Brian2 networks fused into one numba time loop."""
+from .errors import SimulationError, UnsupportedFeatureError
+from .simulator import Simulator
+from .api import run, run_script, AstrosimDevice
+
+__all__ = ["Simulator", "run", "run_script", "AstrosimDevice", "SimulationError",
+           "UnsupportedFeatureError"]

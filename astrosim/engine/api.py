@@ -1,0 +1,168 @@
+"""User entry points: ``run`` (magic network), ``run_script`` and the Brian2 device redirect."""
+import os
+import runpy
+import sys
+
+import numpy as np
+from brian2 import prefs
+from brian2.core.magic import magic_network
+from brian2.core.namespace import get_local_namespace
+from brian2.devices.device import RuntimeDevice, all_devices, runtime_device
+from brian2.units.allunits import second
+
+from .simulator import Simulator
+
+__all__ = ["run", "run_script", "AstrosimDevice", "simulator_for"]
+
+if prefs.codegen.target == "auto":
+    # connect()/initial values then use numpy instead of compiling Cython
+    prefs.codegen.target = "numpy"
+
+
+def simulator_for(net, seed=None, listeners=None):
+    """The Simulator attached to ``net`` (created on first use, kept across runs)."""
+    sim = getattr(net, "_astrosim_simulator", None)
+    if sim is None:
+        sim = Simulator(net, seed=seed)
+        net._astrosim_simulator = sim
+    elif seed is not None:
+        sim.seed = seed
+        sim._rng = None
+    return sim
+
+
+def run(duration, report=None, *, seed=None, namespace=None, level=0, listeners=(),
+        report_period=10 * second):
+    """Run the objects visible to the caller, like ``brian2.run``, with the compiled engine.
+
+    Parameters
+    ----------
+    duration : Quantity
+        Simulated time.
+    report : None, 'text', 'stdout', 'stderr' or callable
+        Progress reporting as in Brian2.
+    seed : int, optional
+        Seed for the engine's random streams (default: drawn from numpy's global RNG).
+    namespace : dict, optional
+        Names used in equations; default: the caller's locals and globals.
+    level : int
+        Extra stack frames between the caller and this function.
+    listeners : sequence
+        Chunk listeners (``on_run_start``, ``on_chunk``, ``on_run_end``).
+
+    Returns
+    -------
+    Simulator
+        The simulator (``.timings`` has prepare/compile/run seconds).
+    """
+    magic_network._update_magic_objects(level=level + 1)
+    if namespace is None:
+        namespace = get_local_namespace(level=level + 1)
+    sim = simulator_for(magic_network, seed)
+    sim.run(duration, namespace=namespace, report=report, listeners=listeners,
+            report_period=report_period)
+    return sim
+
+
+class AstrosimDevice(RuntimeDevice):
+    """A Brian2 device whose ``network_run`` hands the network to astrosim.
+
+    Registered as ``'astrosim'``; ``run_script`` also installs it in place of
+    ``'cpp_standalone'`` so standalone scripts run unchanged.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.arrays = runtime_device.arrays
+        self.astrosim_seed = None
+        self.astrosim_listeners = ()
+        self._n_networks = 0
+
+    def activate(self, build_on_run=True, **kwargs):
+        super().activate(build_on_run=build_on_run)
+
+    def network_run(self, net, duration, report=None, report_period=10 * second,
+                    namespace=None, profile=None, level=0):
+        if namespace is None:
+            namespace = get_local_namespace(level=level + 2)
+        seed = None
+        if getattr(net, "_astrosim_simulator", None) is None and self.astrosim_seed is not None:
+            seed = self.astrosim_seed + self._n_networks
+            self._n_networks += 1
+        sim = simulator_for(net, seed)
+        sim.run(duration, namespace=namespace, report=report, report_period=report_period,
+                listeners=self.astrosim_listeners)
+
+    def build(self, *args, **kwds):
+        """Runs already happened eagerly; nothing to build."""
+
+    def delete(self, *args, **kwds):
+        """Nothing on disk to delete."""
+
+    def insert_code(self, *args, **kwds):
+        """Standalone code insertion has no meaning here; ignored."""
+
+    def run(self, *args, **kwds):
+        from .errors import UnsupportedFeatureError
+
+        raise UnsupportedFeatureError(
+            "device", "device.build(run=False) followed by device.run(run_args=...) "
+            "(standalone record-and-replay)")
+
+    def apply_run_args(self, *args, **kwds):
+        from .errors import UnsupportedFeatureError
+
+        raise UnsupportedFeatureError("device", "device.apply_run_args (standalone run_args)")
+
+
+_device = AstrosimDevice()
+all_devices["astrosim"] = _device
+
+
+def run_script(path, *, seed=None, listeners=()):
+    """Execute an unmodified Brian2 script with astrosim as its back end.
+
+    ``brian2.run``/``Network.run`` and ``set_device('cpp_standalone', ...)`` are redirected
+    to astrosim; matplotlib uses the non-interactive Agg backend.
+
+    Returns
+    -------
+    dict
+        The script's global namespace after it ran.
+    """
+    from brian2.devices.device import reset_device, set_device
+
+    devmod = sys.modules["brian2.devices.device"]
+    os.environ["MPLBACKEND"] = "Agg"
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=True)
+    except ImportError:  # pragma: no cover
+        pass
+    dev = AstrosimDevice()
+    dev.astrosim_seed = seed
+    dev.astrosim_listeners = tuple(listeners)
+    saved = {k: all_devices.get(k) for k in ("cpp_standalone", "astrosim")}
+    all_devices["cpp_standalone"] = dev
+    all_devices["astrosim"] = dev
+    old_target = prefs.codegen.target
+    if prefs.codegen.target == "auto":
+        prefs.codegen.target = "numpy"
+    if seed is not None:
+        np.random.seed(seed)
+    script_dir = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, script_dir)
+    try:
+        set_device(dev)
+        return runpy.run_path(str(path), run_name="__main__")
+    finally:
+        sys.path.remove(script_dir)
+        for k, v in saved.items():
+            if v is None:
+                all_devices.pop(k, None)
+            else:
+                all_devices[k] = v
+        devmod.previous_devices.clear()
+        reset_device("runtime")
+        prefs.codegen.target = old_target

@@ -1,0 +1,258 @@
+"""Brian2 code-generation target 'numba' that captures translated code objects for fusion."""
+import itertools
+
+import numpy as np
+from brian2.codegen.codeobject import CodeObject
+from brian2.codegen.generators.cython_generator import CythonCodeGenerator
+from brian2.codegen.runtime.cython_rt.cython_rt import CythonCodeObject
+from brian2.codegen.targets import codegen_targets
+from brian2.core.clocks import Clock
+from brian2.core.functions import DEFAULT_FUNCTIONS, Function
+from brian2.core.variables import ArrayVariable, Constant
+from brian2.input.binomial import BinomialFunction
+from brian2.input.timedarray import TimedArray
+from brian2.parsing.rendering import NodeRenderer
+from brian2.utils.stringtools import indent, word_substitute
+
+from .errors import UnsupportedFeatureError
+
+__all__ = ["NumbaCodeGenerator", "NumbaCodeObject", "is_batched", "CLOCK_LOCALS"]
+
+#: Brian2 default functions -> expression template in generated numba code.
+FUNCTION_MAP = {
+    "sin": "np.sin", "cos": "np.cos", "tan": "np.tan", "sinh": "np.sinh",
+    "cosh": "np.cosh", "tanh": "np.tanh", "exp": "np.exp", "log": "np.log",
+    "log10": "np.log10", "expm1": "np.expm1", "log1p": "np.log1p", "sqrt": "np.sqrt",
+    "ceil": "np.ceil", "floor": "np.floor", "arcsin": "np.arcsin", "arccos": "np.arccos",
+    "arctan": "np.arctan", "abs": "abs", "sign": "_rt.sign", "clip": "_rt.clip",
+    "int": "_rt.to_int", "timestep": "_rt.timestep", "exprel": "_rt.exprel",
+}
+#: Random functions take the RNG state and the batch index.
+RANDOM_MAP = {"rand": "_rt.uniform", "randn": "_rt.normal", "poisson": "_rt.poisson"}
+
+#: Clock variables become arguments of the generated functions.
+CLOCK_LOCALS = {"t": "_clock_t", "dt": "_clock_dt", "timestep": "_clock_timestep"}
+
+
+def is_batched(var):
+    """Whether an array variable has one copy per batch element (all writable state)."""
+    return not var.read_only
+
+
+def literal(value):
+    """Render a Python/numpy scalar as numba source."""
+    if isinstance(value, (bool, np.bool_)):
+        return repr(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return repr(int(value))
+    value = float(value)
+    if np.isnan(value):
+        return "np.nan"
+    if np.isinf(value):
+        return "np.inf" if value > 0 else "(-np.inf)"
+    return repr(value)
+
+
+class NumbaNodeRenderer(NodeRenderer):
+    """Python-syntax renderer with function substitution and safe integer powers."""
+
+    def __init__(self, calls):
+        super().__init__(auto_vectorise=set())
+        self.calls = calls
+
+    def render_Call(self, node):
+        if len(node.keywords):
+            raise ValueError("Keyword arguments not supported.")
+        name = node.func.id
+        args = [self.render_node(arg) for arg in node.args]
+        if name in self.calls:
+            func, extra = self.calls[name]
+            return f"{func}({', '.join(args + list(extra))})"
+        return f"{name}({', '.join(args)})"
+
+    def render_BinOp(self, node):
+        if node.op.__class__.__name__ == "Pow":
+            left = self.render_node(node.left)
+            right = self.render_node(node.right)
+            return f"((1.0*({left}))**({right}))"
+        return super().render_BinOp(node)
+
+
+class NumbaCodeGenerator(CythonCodeGenerator):
+    """Translate abstract code into numba-compilable Python statements.
+
+    Per-copy arrays are indexed ``[_b, index]``; shared ones ``[index]``; clock
+    variables become function arguments; constants are gathered for the renderer.
+    """
+
+    class_name = "numba"
+
+    def __init__(self, *args, **kwds):
+        super().__init__(*args, **kwds)
+        self.calls = {}
+        self.extra_args = {}  # name -> numpy array passed to the kernel (e.g. TimedArray values)
+        for varname, var in self.variables.items():
+            if isinstance(var, Function):
+                self.calls[varname] = self._function_call(varname, var)
+
+    def _function_call(self, varname, var):
+        if varname in RANDOM_MAP and var is DEFAULT_FUNCTIONS.get(varname):
+            return RANDOM_MAP[varname], ("_rng", "_b")
+        if varname in FUNCTION_MAP and var is DEFAULT_FUNCTIONS.get(varname):
+            return FUNCTION_MAP[varname], ()
+        if isinstance(var, TimedArray):
+            K = _timedarray_K(self.owner.clock.dt_, var.dt)
+            eps = var.dt / K
+            arg = f"_tav_{var.name}"
+            self.extra_args[arg] = np.ascontiguousarray(var.values, dtype=np.float64)
+            kind = "_rt.timed_1d" if var.values.ndim == 1 else "_rt.timed_2d"
+            return kind, (arg, literal(eps), literal(K))
+        if isinstance(var, BinomialFunction):
+            params = _binomial_params(var)
+            if "loc" in params:
+                return "_rt.binomial_normal", ("_rng", "_b", literal(params["loc"]),
+                                               literal(params["scale"]))
+            return "_rt.binomial_exact", ("_rng", "_b", literal(params["n"]),
+                                          literal(params["p"]))
+        owner = getattr(self.owner, "name", "?")
+        raise UnsupportedFeatureError(
+            owner, f"the user-defined function '{varname}' (no numba implementation)")
+
+    def translate_expression(self, expr):
+        return NumbaNodeRenderer(self.calls).render_expr(expr).strip()
+
+    def determine_keywords(self):
+        return {}
+
+    def _access(self, varname, index):
+        var = self.variables[varname]
+        if _clock_local(var):
+            return None
+        name = self.get_array_name(var)
+        if index == "_idx":
+            index = "_idx"
+        if is_batched(var):
+            return f"{name}[_b, {index}]"
+        return f"{name}[{index}]"
+
+    def translate_to_read_arrays(self, read, indices):
+        lines = []
+        for varname in itertools.chain(sorted(indices), sorted(read)):
+            var = self.variables[varname]
+            if _clock_local(var):
+                lines.append(f"{varname} = {_clock_local(var)}")
+                continue
+            lines.append(f"{varname} = {self._access(varname, self.variable_indices[varname])}")
+        return lines
+
+    def translate_to_write_arrays(self, write):
+        lines = []
+        for varname in sorted(write):
+            access = self._access(varname, self.variable_indices[varname])
+            if access is None:
+                raise UnsupportedFeatureError(getattr(self.owner, "name", "?"),
+                                              f"writing to the clock variable '{varname}'")
+            lines.append(f"{access} = {varname}")
+        return lines
+
+
+def _clock_local(var):
+    """Kernel argument replacing a clock variable (t, dt, timestep), else None."""
+    if isinstance(getattr(var, "owner", None), Clock):
+        return CLOCK_LOCALS.get(var.name)
+    return None
+
+
+def _timedarray_K(group_dt, ta_dt):
+    return max(int(2 ** np.ceil(np.log2(8 * ta_dt / group_dt))), 1)
+
+
+def _binomial_params(var):
+    """Recover n/p (or loc/scale) from the closure of Brian's numpy implementation."""
+    impl = var.implementations["numpy"].get_code(None)
+    cells = dict(zip(impl.__code__.co_freevars, (c.cell_contents for c in impl.__closure__)))
+    if "loc" in cells:
+        return {"loc": float(cells["loc"]), "scale": float(cells["scale"])}
+    return {"n": int(cells["n"]), "p": float(cells["p"])}
+
+
+class _CaptureTemplate:
+    """Stand-in template: keeps Brian's metadata, returns the code blocks unrendered."""
+
+    def __init__(self, original):
+        self.variables = original.variables
+        self.iterate_all = original.iterate_all
+        self.writes_read_only = original.writes_read_only
+        self.allows_scalar_write = original.allows_scalar_write
+        self.template_source = original.template_source
+
+    def __call__(self, scalar_code, vector_code, **kwds):
+        return {"scalar_code": scalar_code, "vector_code": vector_code, "kwds": kwds}
+
+
+class _CaptureTemplater:
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _CaptureTemplate(getattr(CythonCodeObject.templater, name))
+
+
+class NumbaCodeObject(CodeObject):
+    """A captured code object: ``code`` holds the translated blocks and template kwargs.
+
+    It never runs on its own; the astrosim simulator fuses all of them into one kernel.
+    """
+
+    class_name = "numba"
+    generator_class = NumbaCodeGenerator
+    templater = _CaptureTemplater()
+    #: strong references, keyed by name (Brian keeps only weak proxies)
+    registry = {}
+
+    def __init__(self, *args, **kwds):
+        super().__init__(*args, **kwds)
+        NumbaCodeObject.registry[self.name] = self
+
+    def compile_block(self, block):
+        return None
+
+    def run_block(self, block):
+        raise UnsupportedFeatureError(
+            getattr(self.owner, "name", "?"),
+            "running a captured numba code object outside astrosim.Simulator")
+
+    def before_run(self):
+        pass
+
+    def after_run(self):
+        pass
+
+    def __call__(self, **kwds):
+        return self.run()
+
+    def run(self):
+        return self.run_block("run")
+
+
+if NumbaCodeObject not in codegen_targets:
+    codegen_targets.add(NumbaCodeObject)
+
+
+def constants_lines(variables, used):
+    """Source lines binding the Constants among ``used`` identifiers to literals."""
+    lines = []
+    for name in sorted(used):
+        var = variables.get(name)
+        if isinstance(var, Constant):
+            lines.append(f"{name} = {literal(var.value)}")
+    return lines
+
+
+def block_text(code):
+    """Join the 'None' block of captured code (Brian uses a dict of named blocks)."""
+    if isinstance(code, dict):
+        return "\n".join(v for v in code.values() if v)
+    return code or ""
+
+
+__all__ += ["literal", "constants_lines", "block_text", "indent", "word_substitute"]

@@ -1,0 +1,136 @@
+"""Kernel-side recording buffers for Brian2 monitors, and their flush into Brian2 / listeners."""
+import numpy as np
+from brian2.monitors.ratemonitor import PopulationRateMonitor
+from brian2.monitors.spikemonitor import EventMonitor
+from brian2.monitors.statemonitor import StateMonitor
+
+__all__ = ["MonitorBuffer"]
+
+
+class MonitorBuffer:
+    """Recording buffers of one monitor; ``prefix`` names its kernel arrays.
+
+    Parameters
+    ----------
+    monitor : SpikeMonitor, EventMonitor, StateMonitor or PopulationRateMonitor
+    prefix : str
+    batch : int
+    codeobj : captured code object of the monitor
+    clock_index : int
+    """
+
+    def __init__(self, monitor, prefix, batch, codeobj, clock_index):
+        self.monitor = monitor
+        self.prefix = prefix
+        self.batch = batch
+        self.clock_index = clock_index
+        kw = codeobj.code["kwds"]
+        self.kind = ("spike" if isinstance(monitor, EventMonitor) else
+                     "state" if isinstance(monitor, StateMonitor) else
+                     "rate" if isinstance(monitor, PopulationRateMonitor) else None)
+        self.store = []  # per-chunk data kept for batched monitor_data
+        if self.kind == "spike":
+            self.record = bool(kw.get("record", True))
+            self.vars = {k: v.dtype for k, v in kw["record_variables"].items()} if self.record else {}
+            src = codeobj.variables
+            self.n_source = int(src["_source_stop"].value) - int(src["_source_start"].value)
+            self.capacity = max(4096, 8 * self.n_source)
+        elif self.kind == "state":
+            self.vars = {k: v.dtype for k, v in kw["_recorded_variables"].items()}
+            self.n_indices = len(codeobj.variables["_indices"].get_value())
+        else:
+            self.vars = {"rate": np.float64}
+        self.arrays = {}
+
+    def allocate(self, n_ticks):
+        """Fresh buffers for a chunk in which this monitor's clock ticks ``n_ticks`` times."""
+        p, B = self.prefix, self.batch
+        a = {}
+        if self.kind == "spike":
+            if self.record:
+                a[f"{p}_n"] = np.zeros((B, 1), dtype=np.int64)
+                for name, dtype in self.vars.items():
+                    a[f"{p}_v_{name}"] = np.zeros((B, self.capacity), dtype=dtype)
+        else:
+            a[f"{p}_t"] = np.zeros(n_ticks, dtype=np.float64)
+            a[f"{p}_row"] = np.zeros(1, dtype=np.int64)
+            for name, dtype in self.vars.items():
+                shape = (B, n_ticks, self.n_indices) if self.kind == "state" else (B, n_ticks)
+                a[f"{p}_v_{name}"] = np.zeros(shape, dtype=dtype)
+        self.arrays = a
+        return a
+
+    def capacity_check(self):
+        """Kernel source returning early when a copy's spike buffer may overflow next step."""
+        if self.kind != "spike" or not self.record:
+            return None
+        p = self.prefix
+        name = sorted(self.vars)[0]
+        return (f"for _bb in range({self.batch}):\n"
+                f"    if {p}_n[_bb, 0] + {self.n_source} > {p}_v_{name}.shape[1]:\n"
+                f"        return _s + 1")
+
+    def collect(self):
+        """New rows of the last chunk: (per-copy list of dicts) in SI units."""
+        p, a = self.prefix, self.arrays
+        out = []
+        if self.kind == "spike":
+            if not self.record:
+                return [dict() for _ in range(self.batch)]
+            for b in range(self.batch):
+                n = int(a[f"{p}_n"][b, 0])
+                out.append({name: a[f"{p}_v_{name}"][b, :n].copy() for name in self.vars})
+            if any(int(a[f"{p}_n"][b, 0]) + self.n_source > self.capacity
+                   for b in range(self.batch)):
+                self.capacity *= 2
+        else:
+            rows = int(a[f"{p}_row"][0])
+            t = a[f"{p}_t"][:rows].copy()
+            for b in range(self.batch):
+                d = {"t": t}
+                for name in self.vars:
+                    d[name] = a[f"{p}_v_{name}"][b, :rows].copy()
+                out.append(d)
+        return out
+
+    def listener_data(self, per_copy, batched):
+        """Chunk data in the listener format of the team brief."""
+        if not batched:
+            return dict(per_copy[0])
+        if self.kind == "spike":
+            if not self.record:
+                return {}
+            d = {name: np.concatenate([c[name] for c in per_copy]) for name in self.vars}
+            d["batch"] = np.concatenate([np.full(len(c["t"]), b, dtype=np.int64)
+                                         for b, c in enumerate(per_copy)])
+            return d
+        d = {"t": per_copy[0]["t"]}
+        for name in self.vars:
+            d[name] = np.stack([c[name] for c in per_copy])
+        return d
+
+    def write_to_brian(self, data):
+        """Append one chunk (unbatched) to the Brian2 monitor's dynamic arrays."""
+        mon = self.monitor
+        if self.kind == "spike":
+            if not self.record:
+                return
+            n = len(data["t"])
+            if n == 0:
+                return
+            n0 = int(mon.variables["N"].get_value().item())
+            mon.resize(n0 + n)
+            for name in self.vars:
+                mon.variables[name].get_value()[n0:] = data[name]
+            mon.variables["N"].set_value(n0 + n)
+        else:
+            k = len(data["t"])
+            if k == 0:
+                return
+            n0 = int(mon.variables["N"].get_value().item())
+            mon.resize(n0 + k)
+            if self.kind == "rate":
+                mon.variables["N"].set_value(n0 + k)
+            mon.variables["t"].get_value()[n0:] = data["t"]
+            for name in self.vars:
+                mon.variables[name].get_value()[n0:] = data[name]

@@ -1,0 +1,91 @@
+"""Checks and Brian2 ``before_run`` with code capture: what a network needs before compiling."""
+from brian2 import prefs
+from brian2.core.base import BrianObjectException
+from brian2.core.network import Network
+from brian2.core.operations import NetworkOperation
+from brian2.units.fundamentalunits import Quantity, fail_for_dimension_mismatch
+from brian2.units.allunits import second
+
+from .codegen import NumbaCodeObject
+from .errors import UnsupportedFeatureError
+
+__all__ = ["check_duration", "check_objects", "capture", "owner_group", "SUPPORTED_TEMPLATES"]
+
+SUPPORTED_TEMPLATES = {"stateupdate", "threshold", "reset", "synapses", "synapses_push_spikes",
+                       "summed_variable", "spikegenerator", "spikemonitor", "statemonitor",
+                       "ratemonitor"}
+
+
+def check_duration(duration):
+    """Validate a run duration; returns it in seconds (float)."""
+    if not isinstance(duration, Quantity):
+        raise TypeError(f"run duration must be a time quantity (e.g. 100*ms), got {duration!r}")
+    fail_for_dimension_mismatch(duration, second, "run duration must have units of time")
+    value = float(duration)
+    if not (value == value) or value in (float("inf"), float("-inf")):
+        raise ValueError(f"run duration must be finite, got {duration}")
+    if value < 0:
+        raise ValueError(f"run duration must be non-negative, got {duration}")
+    return value
+
+
+def check_objects(net):
+    """Refuse features the engine cannot run, before anything is prepared."""
+    from brian2.spatialneuron.spatialneuron import SpatialNeuron
+
+    for obj in net.sorted_objects:
+        if not obj.active:
+            continue
+        if isinstance(obj, NetworkOperation):
+            raise UnsupportedFeatureError(obj.name, "network_operation (Python code per step)")
+        if isinstance(obj, SpatialNeuron):
+            raise UnsupportedFeatureError(obj.name, "SpatialNeuron (multicompartment models)")
+        method = getattr(obj, "method_choice", None)
+        if isinstance(method, str) and method.startswith("gsl"):
+            raise UnsupportedFeatureError(obj.name, f"the GSL integration method '{method}'")
+
+
+def capture(net, namespace, t_start, t_end):
+    """Run Brian2's ``before_run`` with the numba capture target active.
+
+    Returns the list of ``(obj, codeobj)`` in schedule order (push-spikes objects skipped).
+    """
+    net._clocks = {obj.clock for obj in net.sorted_objects}
+    for clock in net._clocks:
+        clock.set_interval(t_start, t_end)
+    old = prefs.codegen.target
+    prefs.codegen.target = "numba"
+    try:
+        Network.before_run(net, namespace)
+    except BrianObjectException as ex:
+        cause = ex.__cause__
+        if isinstance(cause, UnsupportedFeatureError):
+            raise cause from None
+        if isinstance(cause, TypeError) and "GSL" in str(cause):
+            raise UnsupportedFeatureError(ex.brianobj.name, "GSL integration") from None
+        raise
+    finally:
+        prefs.codegen.target = old
+    result = []
+    for obj in net.sorted_objects:
+        if not obj.active:
+            continue
+        for co in obj._code_objects:
+            if co.template_name == "synapses_push_spikes":
+                continue
+            if not isinstance(co, NumbaCodeObject):
+                raise UnsupportedFeatureError(obj.name, f"code object '{co.name}' of another target")
+            if co.template_name not in SUPPORTED_TEMPLATES:
+                raise UnsupportedFeatureError(obj.name, f"the '{co.template_name}' template")
+            result.append((obj, co))
+    return result
+
+
+def owner_group(co):
+    """The user-facing group a code object belongs to (for per-copy parameters)."""
+    owner = co.owner
+    for attr in ("group", "synapses", "source"):
+        g = getattr(owner, attr, None)
+        if g is not None:
+            return g
+    return owner

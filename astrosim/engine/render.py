@@ -1,0 +1,309 @@
+"""Render captured Brian2 code objects as numba functions and fuse them into one time loop."""
+import re
+
+import numpy as np
+from brian2.core.variables import ArrayVariable, Constant
+
+from brian2.input.timedarray import TimedArray
+
+from .codegen import block_text, constants_lines, is_batched, literal
+from .errors import UnsupportedFeatureError
+
+__all__ = ["ModuleBuilder", "ArraySpec"]
+
+_IDENT = re.compile(r"\b[_A-Za-z][_A-Za-z0-9]*\b")
+_WRITE = re.compile(r"^(_array_\w+)\[_b, _idx\] = (\w+)$")
+FUNC_ARGS = "_b, _clock_t, _clock_dt, _clock_timestep, _rng, _err"
+
+
+class ArraySpec:
+    """One kernel argument: a Brian array variable (per copy or shared) or an engine buffer."""
+
+    def __init__(self, name, var=None, batched=False, kind="brian", value=None):
+        self.name, self.var, self.batched, self.kind, self.value = name, var, batched, kind, value
+
+
+def _indent(text, n):
+    pad = " " * (4 * n)
+    return "\n".join(pad + line if line.strip() else line for line in text.split("\n"))
+
+
+class ModuleBuilder:
+    """Accumulates generated functions plus the fused ``run_chunk`` kernel.
+
+    Parameters
+    ----------
+    device : brian2 Device
+        Used for array names.
+    batch : int
+        Number of copies (1 for unbatched runs).
+    """
+
+    def __init__(self, device, batch):
+        self.device = device
+        self.batch = batch
+        self.arrays = {}  # name -> ArraySpec (ordered)
+        self.functions = []  # source texts
+        self.calls = []  # (clock index, call text)
+        self.float_checks = []  # (check id, owner name, variable name)
+        self.post_step = []  # lines executed after each step (outside the batch loop)
+        self.capacity_checks = []  # lines returning early when buffers are full
+        self.n_funcs = 0
+        self.batch_params = {}
+
+    # -- helpers --------------------------------------------------------------------------
+    def array(self, var):
+        """Register a Brian array variable; returns its kernel name."""
+        name = self.device.get_array_name(var)
+        if name not in self.arrays:
+            self.arrays[name] = ArraySpec(name, var, is_batched(var))
+        return name
+
+    def buffer(self, name, value=None, batched=False, kind="buffer"):
+        if name not in self.arrays:
+            self.arrays[name] = ArraySpec(name, None, batched, kind, value)
+        return name
+
+    def acc(self, var, index):
+        name = self.array(var)
+        return f"{name}[_b, {index}]" if is_batched(var) else f"{name}[{index}]"
+
+    def _register_used(self, co, text):
+        used = set(_IDENT.findall(text))
+        for var in co.variables.values():
+            if isinstance(var, ArrayVariable):
+                name = self.device.get_array_name(var)
+                if name in used:
+                    self.array(var)
+        return used
+
+    def add_function(self, co, key, body, clock_index, extra_args=(), group_name=None):
+        """Wrap ``body`` into an njit function and schedule a call to it."""
+        for var in co.variables.values():
+            if isinstance(var, TimedArray):
+                self.buffer(f"_tav_{var.name}", value=np.ascontiguousarray(
+                    var.values, dtype=np.float64), kind="extra")
+        used = self._register_used(co, body)
+        consts = []
+        for line in constants_lines(co.variables, used):
+            name = line.split(" = ")[0]
+            param = self.batch_params.get((group_name, name))
+            if param is not None:
+                self.buffer(param, kind="param")
+                used.add(param)
+                line = f"{name} = {param}[_b]"
+            consts.append(line)
+        args = sorted(n for n in self.arrays if n in used)
+        fname = f"f{self.n_funcs}_{re.sub(r'[^0-9A-Za-z_]', '_', key)}"
+        self.n_funcs += 1
+        signature = ", ".join([FUNC_ARGS] + list(extra_args) + args)
+        src = (f"@numba.njit(cache=True)\ndef {fname}({signature}):\n"
+               + _indent("\n".join(consts + [body, "return"]), 1) + "\n")
+        self.functions.append(src)
+        call_args = ", ".join(
+            [f"_b, _ts[{clock_index}] * _dts[{clock_index}], _dts[{clock_index}], "
+             f"_ts[{clock_index}], _rng, _err"] + list(extra_args) + args)
+        self.calls.append((clock_index, f"{fname}({call_args})"))
+        return fname
+
+    def n_of(self, co):
+        var = co.variables["N"]
+        if isinstance(var, Constant):
+            return literal(var.value)
+        return self.acc(var, 0)
+
+    def checks_for(self, co, vector_code, owner_name):
+        """Lines flagging a non-finite value written to a float state variable."""
+        lines = []
+        for line in vector_code.split("\n"):
+            m = _WRITE.match(line.strip())
+            if not m:
+                continue
+            varname = m.group(2)
+            var = co.variables.get(varname)
+            if var is None or getattr(var, "dtype", None) is None or np.dtype(var.dtype).kind != "f":
+                continue
+            cid = len(self.float_checks)
+            self.float_checks.append((cid, owner_name, varname))
+            lines.append(f"if not (abs({varname}) < np.inf):\n"
+                         f"    _err[0] = {cid}\n    _err[1] = _idx\n    _err[2] = _b")
+        return "\n".join(lines)
+
+    # -- templates ------------------------------------------------------------------------
+    def code_object(self, co, clock_index, context, group_name=None):
+        tmpl = co.template_name
+        code = co.code
+        sc = block_text(code["scalar_code"])
+        vc = block_text(code["vector_code"])
+        kw = code["kwds"]
+        owner = co.owner.name
+        key = f"{owner}_{tmpl}"
+        head = "_vectorisation_idx = 1\n" + sc
+        if tmpl == "stateupdate":
+            checks = self.checks_for(co, vc, owner)
+            body = (f"{head}\nN = {self.n_of(co)}\nfor _idx in range(N):\n"
+                    f"    _vectorisation_idx = _idx\n{_indent(vc, 1)}\n{_indent(checks, 1)}")
+        elif tmpl == "threshold":
+            es = self.array(kw["eventspace_variable"])
+            lines = [head, f"N = {self.n_of(co)}", "_n = 0", "for _idx in range(N):",
+                     "    _vectorisation_idx = _idx", _indent(vc, 1), "    if _cond:",
+                     f"        {es}[_b, _n] = _idx", "        _n += 1"]
+            if kw.get("_uses_refractory"):
+                lines += [f"        {self.acc(co.variables['not_refractory'], '_idx')} = False",
+                          f"        {self.acc(co.variables['lastspike'], '_idx')} = _clock_t"]
+            lines.append(f"{es}[_b, N] = _n")
+            body = "\n".join(lines)
+        elif tmpl == "reset":
+            es = self.array(kw["eventspace_variable"])
+            body = (f"{head}\nfor _k in range({es}[_b, {es}.shape[1] - 1]):\n"
+                    f"    _idx = {es}[_b, _k]\n    _vectorisation_idx = _idx\n{_indent(vc, 1)}")
+        elif tmpl == "synapses":
+            body = self._pathway(co, head, vc, context)
+        elif tmpl == "summed_variable":
+            tgt = kw["_target_var"]
+            start, stop = int(kw["_target_start"]), int(kw["_target_stop"])
+            idx = self.array(kw["_index_var"])
+            body = (f"for _ti in range({start}, {stop}):\n    {self.acc(tgt, '_ti')} = 0.0\n"
+                    f"{head}\nN = {self.n_of(co)}\nfor _idx in range(N):\n"
+                    f"    _vectorisation_idx = _idx\n{_indent(vc, 1)}\n"
+                    f"    {self.acc(tgt, idx + '[_idx]')} += _synaptic_var")
+        elif tmpl == "spikegenerator":
+            body = self._spikegenerator(co)
+        elif tmpl == "spikemonitor":
+            body = self._spikemonitor(co, head, vc, context)
+        elif tmpl == "statemonitor":
+            body = self._statemonitor(co, head, vc, context)
+        elif tmpl == "ratemonitor":
+            body = self._ratemonitor(co, context)
+        else:
+            raise UnsupportedFeatureError(owner, f"code template '{tmpl}'")
+        return self.add_function(co, key, body, clock_index, group_name=group_name)
+
+    def _pathway(self, co, head, vc, ctx):
+        q = ctx["queue"]  # prefix of queue arrays
+        es = self.array(ctx["eventspace"])
+        for suffix, batched in (("ptr", False), ("syn", False), ("hist", True), ("cnt", True),
+                                ("info", False)):
+            self.buffer(f"{q}_{suffix}", batched=batched, kind="queue")
+        return "\n".join([
+            head,
+            f"_D1 = {q}_hist.shape[1]",
+            "_slot = _clock_timestep % _D1",
+            f"_start = {q}_info[2]", f"_stop = {q}_info[3]", "_n = 0",
+            f"for _k in range({es}[_b, {es}.shape[1] - 1]):",
+            f"    _nid = {es}[_b, _k]",
+            "    if _nid >= _start and _nid < _stop:",
+            f"        {q}_hist[_b, _slot, _n] = _nid - _start", "        _n += 1",
+            f"{q}_cnt[_b, _slot] = _n",
+            f"for _d in range({q}_info[1], {q}_info[0] - 1, -1):",
+            "    _sl = (_clock_timestep - _d) % _D1",
+            f"    for _k in range({q}_cnt[_b, _sl]):",
+            f"        _p = {q}_hist[_b, _sl, _k] * _D1 + _d",
+            f"        for _qq in range({q}_ptr[_p], {q}_ptr[_p + 1]):",
+            f"            _idx = {q}_syn[_qq]", "            _vectorisation_idx = _idx",
+            _indent(vc, 3),
+        ])
+
+    def _spikegenerator(self, co):
+        v = co.variables
+        es = self.array(v["_spikespace"])
+        li = self.acc(v["_lastindex"], 0)
+        tb = self.array(v["_timebins"])
+        ni = self.array(v["neuron_index"])
+        pb = v["_period_bins"]
+        period = literal(pb.value) if isinstance(pb, Constant) else self.acc(pb, 0)
+        tb_acc = self.acc(v["_timebins"], "_idx")
+        ni_acc = self.acc(v["neuron_index"], "_idx")
+        tb_last = self.acc(v["_timebins"], f"{li} - 1")
+        ntb = f"{tb}.shape[{1 if is_batched(v['_timebins']) else 0}]"
+        _ = ni
+        return "\n".join([
+            f"N = {self.n_of(co)}", f"_period = {period}", "_timebin = _clock_timestep",
+            "if _period > 0:", "    _timebin %= _period",
+            f"    if {li} > 0 and {tb_last} >= _timebin:", f"        {li} = 0",
+            "_n = 0", f"for _idx in range({li}, {ntb}):",
+            f"    if {tb_acc} > _timebin:", "        break",
+            f"    {es}[_b, _n] = {ni_acc}", "    _n += 1",
+            f"{es}[_b, N] = _n", f"{li} += _n",
+        ])
+
+    def _spikemonitor(self, co, head, vc, ctx):
+        m = ctx["monitor"]
+        kw = co.code["kwds"]
+        es = self.array(kw["eventspace_variable"])
+        v = co.variables
+        start, stop = literal(v["_source_start"].value), literal(v["_source_stop"].value)
+        lines = [head, f"for _j in range({es}[_b, {es}.shape[1] - 1]):",
+                 f"    _idx = {es}[_b, _j]",
+                 f"    if _idx >= {start} and _idx < {stop}:",
+                 "        _vectorisation_idx = _idx", _indent(vc, 2)]
+        if kw.get("record", True):
+            self.buffer(f"{m}_n", batched=True, kind="monitor")
+            lines.append(f"        _pos = {m}_n[_b, 0]")
+            for name in sorted(kw["record_variables"]):
+                self.buffer(f"{m}_v_{name}", batched=True, kind="monitor")
+                lines.append(f"        {m}_v_{name}[_b, _pos] = _to_record_{name}")
+            lines.append(f"        {m}_n[_b, 0] = _pos + 1")
+        lines.append(f"        {self.acc(v['count'], '_idx - ' + start)} += 1")
+        return "\n".join(lines)
+
+    def _statemonitor(self, co, head, vc, ctx):
+        m = ctx["monitor"]
+        kw = co.code["kwds"]
+        self.buffer(f"{m}_t", kind="monitor")
+        self.buffer(f"{m}_row", kind="monitor")
+        idx = self.acc(co.variables["_indices"], "_i")
+        nidx = f"{self.array(co.variables['_indices'])}.shape[-1]"
+        lines = [f"_row = {m}_row[0]", f"if _b == 0:\n    {m}_t[_row] = _clock_t", head,
+                 f"for _i in range({nidx}):", f"    _idx = {idx}",
+                 "    _vectorisation_idx = _idx", _indent(vc, 1)]
+        for name in sorted(kw["_recorded_variables"]):
+            self.buffer(f"{m}_v_{name}", batched=True, kind="monitor")
+            lines.append(f"    {m}_v_{name}[_b, _row, _i] = _to_record_{name}")
+        self.post_step.append((ctx["clock_index"], f"{m}_row[0] += 1"))
+        return "\n".join(lines)
+
+    def _ratemonitor(self, co, ctx):
+        m = ctx["monitor"]
+        v = co.variables
+        es = self.array(v["_spikespace"])
+        self.buffer(f"{m}_t", kind="monitor")
+        self.buffer(f"{m}_row", kind="monitor")
+        self.buffer(f"{m}_v_rate", batched=True, kind="monitor")
+        start, stop = literal(v["_source_start"].value), literal(v["_source_stop"].value)
+        nsrc = literal(v["_num_source_neurons"].value)
+        self.post_step.append((ctx["clock_index"], f"{m}_row[0] += 1"))
+        return "\n".join([
+            f"_row = {m}_row[0]", f"if _b == 0:\n    {m}_t[_row] = _clock_t", "_c = 0",
+            f"for _j in range({es}[_b, {es}.shape[1] - 1]):",
+            f"    _idx = {es}[_b, _j]",
+            f"    if _idx >= {start} and _idx < {stop}:", "        _c += 1",
+            f"{m}_v_rate[_b, _row] = _c / _clock_dt / {nsrc}",
+        ])
+
+    # -- the fused loop -------------------------------------------------------------------
+    def add_capacity_check(self, line):
+        self.capacity_checks.append(line)
+
+    def source(self, parallel):
+        """Full module source: helpers, functions and ``run_chunk``."""
+        args = list(self.arrays)
+        loop = "numba.prange" if parallel else "range"
+        body = ["for _s in range(_nsteps):", f"    for _b in {loop}({self.batch}):"]
+        for clock_index, call in self.calls:
+            body.append(f"        if _ticks[_s, {clock_index}]:\n            {call}")
+        if not self.calls:
+            body.append("        pass")
+        for clock_index, line in self.post_step:
+            body.append(f"    if _ticks[_s, {clock_index}]:\n        {line}")
+        body.append("    for _c in range(_ts.shape[0]):\n        if _ticks[_s, _c]:\n"
+                    "            _ts[_c] += 1")
+        body.append("    if _err[0] >= 0:\n        _err[3] = _s\n        return _s + 1")
+        for line in self.capacity_checks:
+            body.append(_indent(line, 1))
+        body.append("return _nsteps")
+        header = ("import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n")
+        main = (f"@numba.njit(cache=True, parallel={bool(parallel)})\n"
+                f"def run_chunk(_nsteps, _ticks, _ts, _dts, _rng, _err, {', '.join(args)}):\n"
+                + _indent("\n".join(body), 1) + "\n")
+        return header + "\n\n".join(self.functions) + "\n\n" + main, args

@@ -1,0 +1,221 @@
+"""Numba helpers used by generated kernels: math functions, per-copy RNG, TimedArray lookup."""
+import math
+
+import numba
+import numpy as np
+
+__all__ = ["seed_states", "uniform", "normal", "poisson", "binomial_normal",
+           "binomial_exact", "timestep", "clip", "sign", "to_int", "exprel",
+           "timed_1d", "timed_2d", "clock_schedule"]
+
+_U = np.uint64
+
+
+@numba.njit(inline="always", cache=True)
+def _rotl(x, k):
+    return (x << _U(k)) | (x >> _U(64 - k))
+
+
+@numba.njit(inline="always", cache=True)
+def _next(s, b):
+    # xoshiro256** on the state row of batch copy b
+    s0 = s[b, 0]
+    s1 = s[b, 1]
+    s2 = s[b, 2]
+    s3 = s[b, 3]
+    result = _rotl(s1 * _U(5), 7) * _U(9)
+    t = s1 << _U(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    s[b, 0] = s0
+    s[b, 1] = s1
+    s[b, 2] = s2
+    s[b, 3] = s3
+    return result
+
+
+@numba.njit(inline="always", cache=True)
+def uniform(s, b):
+    """Uniform double in [0, 1) from copy ``b``'s stream."""
+    return (_next(s, b) >> _U(11)) * (1.0 / 9007199254740992.0)
+
+
+@numba.njit(cache=True)
+def normal(s, b):
+    """Standard normal deviate (Box-Muller)."""
+    u1 = 1.0 - uniform(s, b)  # (0, 1]
+    u2 = uniform(s, b)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@numba.njit(cache=True)
+def poisson(lam, s, b):
+    """Poisson deviate (multiplication method for small, PTRS for large means)."""
+    if lam <= 0.0:
+        return 0
+    if lam < 10.0:
+        limit = math.exp(-lam)
+        k = 0
+        prod = uniform(s, b)
+        while prod > limit:
+            k += 1
+            prod *= uniform(s, b)
+        return k
+    slam = math.sqrt(lam)
+    loglam = math.log(lam)
+    bb = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * bb
+    invalpha = 1.1239 + 1.1328 / (bb - 3.4)
+    vr = 0.9277 - 3.6224 / (bb - 2.0)
+    while True:
+        U = uniform(s, b) - 0.5
+        V = uniform(s, b)
+        us = 0.5 - abs(U)
+        k = math.floor((2.0 * a / us + bb) * U + lam + 0.43)
+        if us >= 0.07 and V <= vr:
+            return int(k)
+        if k < 0 or (us < 0.013 and V > us):
+            continue
+        if (math.log(V) + math.log(invalpha) - math.log(a / (us * us) + bb)
+                <= -lam + k * loglam - math.lgamma(k + 1.0)):
+            return int(k)
+
+
+@numba.njit(cache=True)
+def binomial_normal(s, b, loc, scale):
+    """Normal approximation of a binomial draw (as Brian2, not rounded)."""
+    return loc + scale * normal(s, b)
+
+
+@numba.njit(cache=True)
+def binomial_exact(s, b, n, p):
+    """Binomial draw by inversion (as Brian2's non-approximated BinomialFunction)."""
+    reverse = p > 0.5
+    P = 1.0 - p if reverse else p
+    q = 1.0 - P
+    qn = math.exp(n * math.log(q))
+    bound = min(n, n * P + 10.0 * math.sqrt(n * P * q + 1))
+    X = 0
+    px = qn
+    U = uniform(s, b)
+    while U > px:
+        X += 1
+        if X > bound:
+            X = 0
+            px = qn
+            U = uniform(s, b)
+        else:
+            U -= px
+            px = ((n - X + 1) * P * px) / (X * q)
+    return n - X if reverse else X
+
+
+def seed_states(seed, batch):
+    """Initial xoshiro states, one independent row per batch copy (splitmix64 seeding)."""
+    state = np.empty((batch, 4), dtype=np.uint64)
+    mask = (1 << 64) - 1
+    x = (int(seed) * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & mask
+    for b in range(batch):
+        for k in range(4):
+            x = (x + 0x9E3779B97F4A7C15) & mask
+            z = x
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+            state[b, k] = z ^ (z >> 31)
+    return state
+
+
+@numba.njit(inline="always", cache=True)
+def timestep(t, dt):
+    """Brian2's ``timestep(t, dt)``."""
+    return np.int64((t + 1e-3 * dt) / dt)
+
+
+@numba.njit(inline="always", cache=True)
+def clip(x, lo, hi):
+    return min(max(x, lo), hi)
+
+
+@numba.njit(inline="always", cache=True)
+def sign(x):
+    return (x > 0) - (x < 0)
+
+
+@numba.njit(inline="always", cache=True)
+def to_int(x):
+    return np.int64(x)
+
+
+@numba.njit(inline="always", cache=True)
+def exprel(x):
+    if abs(x) < 1e-16:
+        return 1.0
+    if x > 717.0:
+        return np.inf
+    return math.expm1(x) / x
+
+
+@numba.njit(inline="always", cache=True)
+def timed_1d(t, values, eps, K):
+    n = values.shape[0]
+    i = np.int64((t / eps + 0.5) / K)
+    if i < 0:
+        i = 0
+    if i > n - 1:
+        i = n - 1
+    return values[i]
+
+
+@numba.njit(inline="always", cache=True)
+def timed_2d(t, idx, values, eps, K):
+    n = values.shape[0]
+    i = np.int64((t / eps + 0.5) / K)
+    if i < 0:
+        i = 0
+    if i > n - 1:
+        i = n - 1
+    if idx < 0 or idx >= values.shape[1]:
+        return np.nan
+    return values[i, idx]
+
+
+@numba.njit(cache=True)
+def clock_schedule(ts0, dts, i_end, eps):
+    """Which clocks tick at each global tick (Brian2's ``_nextclocks`` rule).
+
+    Returns a (n_ticks, n_clocks) boolean array.
+    """
+    nc = ts0.shape[0]
+    ts = ts0.copy()
+    cap = 16
+    out = np.zeros((cap, nc), dtype=np.bool_)
+    n = 0
+    while True:
+        # minimum time clock
+        m = 0
+        tmin = ts[0] * dts[0]
+        for c in range(1, nc):
+            tc = ts[c] * dts[c]
+            if tc < tmin:
+                tmin = tc
+                m = c
+        if ts[m] >= i_end[m]:
+            break
+        if n == cap:
+            new = np.zeros((cap * 2, nc), dtype=np.bool_)
+            new[:cap] = out
+            out = new
+            cap *= 2
+        for c in range(nc):
+            tc = ts[c] * dts[c]
+            if tc == tmin or abs(tc - tmin) / min(dts[m], dts[c]) < eps:
+                out[n, c] = True
+        for c in range(nc):
+            if out[n, c]:
+                ts[c] += 1
+        n += 1
+    return out[:n]

@@ -1,0 +1,407 @@
+"""``Simulator``: compile a Brian2 network into one numba time loop and run it in chunks."""
+import time
+
+import numpy as np
+from brian2.core.network import Network, TextReport
+from brian2.core.namespace import get_local_namespace
+from brian2.devices.device import get_device
+from brian2.input.timedarray import TimedArray
+from brian2.synapses.synapses import SynapticPathway
+from brian2.units.fundamentalunits import Quantity
+from brian2.units.allunits import second
+
+from . import runtime
+from .codegen import is_batched
+from .errors import SimulationError, UnsupportedFeatureError
+from .loader import load_module
+from .monitors import MonitorBuffer
+from .prepare import capture, check_duration, check_objects, owner_group
+from .queue import PathwayQueue
+from .render import ModuleBuilder
+
+__all__ = ["Simulator"]
+
+_CHUNK_SECONDS = 0.5
+
+
+class Simulator:
+    """Run a Brian2 ``Network`` with the astrosim compiled engine.
+
+    Parameters
+    ----------
+    network : brian2.Network
+    batch : int, optional
+        Number of independent copies (shared connectivity, separate state and random
+        streams). ``None`` (default) runs one copy in Brian2's own arrays and monitors.
+    seed : int, optional
+        Seed of the engine's random streams; by default drawn from numpy's global
+        generator (so ``brian2.seed`` makes runs reproducible).
+    keep_in_monitors : bool
+        Fill the Brian2 monitors (unbatched) or keep monitor data for ``monitor_data``
+        (batched). ``False`` bounds memory for streaming runs with listeners.
+    """
+
+    def __init__(self, network, *, batch=None, seed=None, keep_in_monitors=True):
+        if batch is not None and (int(batch) != batch or batch < 1):
+            raise ValueError(f"batch must be a positive integer or None, got {batch!r}")
+        self.network = network
+        self.batch = None if batch is None else int(batch)
+        self.B = 1 if batch is None else int(batch)
+        self.seed = seed
+        self.keep_in_monitors = keep_in_monitors
+        self.timings = {"prepare": 0.0, "compile": 0.0, "run": 0.0}
+        self._state = {}
+        self._batch_init = {}
+        self._batch_params = {}
+        self._queues = {}
+        self._rng = None
+        self._store = {}
+        self.source = None
+
+    # -- per-copy values and results -----------------------------------------------------
+    def set_batch_values(self, obj, varname, values):
+        """Give each batch copy its own value of a state variable or a parameter.
+
+        Parameters
+        ----------
+        obj : Group (NeuronGroup, Synapses, ...)
+        varname : str
+            A state variable of ``obj`` (its initial value) or an external constant
+            used by ``obj``'s equations/code (e.g. ``'tau'`` from the namespace).
+        values : array-like with units
+            Shape ``(batch,)`` (one value per copy) or ``(batch, N)`` for state variables.
+        """
+        if self.batch is None:
+            raise ValueError("set_batch_values needs a batched Simulator (batch=B)")
+        var = obj.variables.get(varname) if hasattr(obj, "variables") else None
+        arr = np.asarray(values, dtype=np.float64)
+        if arr.shape[0] != self.B:
+            raise ValueError(f"{obj.name}.{varname}: expected {self.B} values (one per copy), "
+                             f"got shape {arr.shape}")
+        if var is not None and hasattr(var, "get_value") and not var.read_only \
+                and varname not in ("t", "dt"):
+            _check_units(obj, varname, values, var.dim)
+            name = get_device().get_array_name(var)
+            self._batch_init[name] = arr
+            if name in self._state:
+                self._state[name][...] = arr.reshape(self.B, -1)
+        elif var is not None and getattr(var, "read_only", False):
+            raise ValueError(f"{obj.name}.{varname} is read-only and cannot vary per copy")
+        else:
+            self._batch_params[(obj.name, varname)] = arr
+
+    def get_states(self, obj, varname):
+        """State variable ``varname`` of ``obj`` for every copy: shape ``(B, N)`` with units."""
+        var = obj.variables[varname]
+        name = get_device().get_array_name(var)
+        if self.batch is None or not is_batched(var):
+            value = np.asarray(var.get_value()).reshape(1, -1).copy()
+            if self.batch is not None:
+                value = np.repeat(value, self.B, axis=0)
+        else:
+            value = self._batched_value(name, var).copy()
+        return Quantity(value, dim=var.dim)
+
+    def monitor_data(self, monitor):
+        """Recorded data of ``monitor`` with a leading batch axis (SI units, plain arrays).
+
+        StateMonitor: ``{'t': (k,), var: (B, k, n_rec)}``; PopulationRateMonitor:
+        ``{'t': (k,), 'rate': (B, k)}``; Spike/EventMonitor: ``{'t', 'i', ...}`` as
+        length-B object arrays of per-copy arrays, plus ``'count'`` (B, N).
+        """
+        if self.batch is None:
+            return self._unbatched_monitor_data(monitor)
+        chunks = self._store.get(monitor.name, [])
+        kind = _monitor_kind(monitor)
+        if kind == "spike":
+            names = list(monitor.record_variables) if monitor.record else []
+            out = {}
+            for name in names:
+                arr = np.empty(self.B, dtype=object)
+                for b in range(self.B):
+                    parts = [c[b][name] for c in chunks if name in c[b]]
+                    arr[b] = np.concatenate(parts) if parts else np.zeros(0)
+                out[name] = arr
+            cvar = monitor.variables["count"]
+            out["count"] = self._batched_value(get_device().get_array_name(cvar), cvar).copy()
+            return out
+        out = {"t": np.concatenate([c[0]["t"] for c in chunks]) if chunks else np.zeros(0)}
+        names = list(monitor.record_variables) if kind == "state" else ["rate"]
+        for name in names:
+            out[name] = (np.concatenate([np.stack([c[b][name] for b in range(self.B)])
+                                         for c in chunks], axis=1) if chunks else np.zeros((self.B, 0)))
+        return out
+
+    def _unbatched_monitor_data(self, monitor):
+        kind = _monitor_kind(monitor)
+        if kind == "spike":
+            out = {}
+            for name in (monitor.record_variables if monitor.record else []):
+                arr = np.empty(1, dtype=object)
+                arr[0] = np.asarray(monitor.variables[name].get_value()).copy()
+                out[name] = arr
+            out["count"] = np.asarray(monitor.variables["count"].get_value())[None].copy()
+            return out
+        out = {"t": np.asarray(monitor.variables["t"].get_value()).copy()}
+        names = list(monitor.record_variables) if kind == "state" else ["rate"]
+        for name in names:
+            out[name] = np.asarray(monitor.variables[name].get_value())[None].copy()
+        return out
+
+    def _batched_value(self, name, var):
+        base = np.asarray(var.get_value())
+        st = self._state.get(name)
+        if st is None or st.shape[1] != base.size:
+            st = np.ascontiguousarray(np.repeat(base.reshape(1, -1), self.B, axis=0))
+            init = self._batch_init.get(name)
+            if init is not None:
+                st[...] = init.reshape(self.B, -1).astype(st.dtype)
+            self._state[name] = st
+        return st
+
+    # -- running -------------------------------------------------------------------------
+    def run(self, duration, namespace=None, report=None, listeners=(), level=0,
+            report_period=10 * second):
+        """Simulate ``duration`` (like ``Network.run``), in compiled chunks.
+
+        Raises
+        ------
+        UnsupportedFeatureError
+            Before the run, for network features the engine does not support.
+        SimulationError
+            When a state variable becomes NaN/inf (data up to then is kept).
+        """
+        duration_s = check_duration(duration)
+        net = self.network
+        t_prep = time.perf_counter()
+        if namespace is None:
+            namespace = get_local_namespace(level=level + 1)
+        check_objects(net)
+        t_start = net.t
+        t_end = net.t + duration_s * second
+        captured = capture(net, namespace, t_start, t_end)
+        builder, clocks, monbufs, pathways = self._build(captured)
+        source, argnames = builder.source(parallel=self.B > 1)
+        self.source = source
+        self.timings["prepare"] += time.perf_counter() - t_prep
+        t_comp = time.perf_counter()
+        module, _ = load_module(source)
+        arrays = self._arrays(builder, pathways)
+        if self._rng is None:
+            seed = self.seed if self.seed is not None else np.random.randint(2 ** 31)
+            self._rng = runtime.seed_states(seed, self.B)
+        ts = np.array([c.variables["timestep"].get_value()[0] for c in clocks], dtype=np.int64)
+        dts = np.array([c.dt_ for c in clocks], dtype=np.float64)
+        i_end = np.array([c._i_end for c in clocks], dtype=np.int64)
+        if len(clocks) == 1:
+            sched = np.ones((max(int(i_end[0] - ts[0]), 0), 1), dtype=np.bool_)
+        else:
+            sched = runtime.clock_schedule(ts, dts, i_end, 1e-4)
+        err = np.full(4, -1, dtype=np.int64)
+        for mb in monbufs:
+            arrays.update(mb.allocate(0))
+        module.run_chunk(0, sched[:0], ts, dts, self._rng, err,
+                         *[arrays[n] for n in argnames])
+        self.timings["compile"] += time.perf_counter() - t_comp
+        self._loop(module, argnames, arrays, sched, ts, dts, clocks, monbufs, builder, err,
+                   duration_s, report, report_period, listeners)
+
+    def _build(self, captured):
+        device = get_device()
+        builder = ModuleBuilder(device, self.B)
+        clocks = sorted({obj.clock for obj, _ in captured}, key=lambda c: (c.dt_, c.name))
+        cindex = {c: k for k, c in enumerate(clocks)}
+        builder.batch_params = {}
+        for (gname, pname), values in self._batch_params.items():
+            builder.batch_params[(gname, pname)] = f"_bp_{gname}_{pname}"
+        monbufs, pathways = [], {}
+        for obj, co in captured:
+            ci = cindex[obj.clock]
+            ctx = {"clock_index": ci}
+            if co.template_name == "synapses":
+                pw = co.code["kwds"]["pathway"]
+                if not isinstance(pw, SynapticPathway):
+                    raise UnsupportedFeatureError(obj.name, "synaptic code without pathway")
+                push = [c for c in obj._code_objects if c.template_name == "synapses_push_spikes"]
+                ctx["queue"] = f"_q{len(pathways)}"
+                ctx["eventspace"] = push[0].variables["_spikespace"]
+                pathways[ctx["queue"]] = pw
+            elif co.template_name in ("spikemonitor", "statemonitor", "ratemonitor"):
+                ctx["monitor"] = f"_m{len(monbufs)}"
+                monbufs.append(MonitorBuffer(obj, ctx["monitor"], self.B, co, ci))
+            builder.code_object(co, ci, ctx, group_name=owner_group(co).name)
+        for mb in monbufs:
+            check = mb.capacity_check()
+            if check:
+                builder.add_capacity_check(check)
+        return builder, clocks, monbufs, pathways
+
+    def _arrays(self, builder, pathways):
+        arrays = {}
+        for prefix, pw in pathways.items():
+            q = self._queues.get(pw.name)
+            if q is None or q.batch != self.B:
+                q = self._queues[pw.name] = PathwayQueue(pw, self.B)
+            else:
+                q.update(pw)
+            arrays.update(q.arrays(prefix))
+        for (gname, pname), values in self._batch_params.items():
+            arrays[f"_bp_{gname}_{pname}"] = np.ascontiguousarray(values, dtype=np.float64)
+        for name, spec in builder.arrays.items():
+            if spec.kind == "brian":
+                var = spec.var
+                if not spec.batched:
+                    arrays[name] = np.ascontiguousarray(var.get_value())
+                elif self.batch is None:
+                    value = var.get_value()
+                    view = value.reshape(1, -1)
+                    if not np.shares_memory(view, value):
+                        raise RuntimeError(f"cannot write into {name} in place")
+                    arrays[name] = view
+                else:
+                    arrays[name] = self._batched_value(name, var)
+            elif spec.kind == "extra":
+                arrays[name] = spec.value
+        missing = [n for n, s in builder.arrays.items() if n not in arrays and s.kind != "monitor"]
+        if missing:
+            raise RuntimeError(f"internal error: no value for kernel arrays {missing}")
+        return arrays
+
+    def _loop(self, module, argnames, arrays, sched, ts, dts, clocks, monbufs, builder, err,
+              duration_s, report, report_period, listeners):
+        net = self.network
+        device = get_device()
+        reporter = _make_reporter(report)
+        start_wall = time.perf_counter()
+        t_start = float(net.t_)
+        for listener in listeners:
+            listener.on_run_start(self, duration_s)
+        if reporter:
+            reporter(0 * second, 0.0, t_start * second, duration_s * second)
+        next_report = start_wall + float(report_period)
+        total = len(sched)
+        pos = 0
+        chunk = 200
+        error = None
+        try:
+            while pos < total:
+                if net._stopped or Network._globally_stopped:
+                    break
+                n = min(chunk, total - pos)
+                ticks = sched[pos:pos + n]
+                for mb in monbufs:
+                    arrays.update(mb.allocate(int(ticks[:, mb.clock_index].sum())))
+                t0 = time.perf_counter()
+                done = module.run_chunk(n, ticks, ts, dts, self._rng, err,
+                                        *[arrays[a] for a in argnames])
+                elapsed = time.perf_counter() - t0
+                self.timings["run"] += elapsed
+                pos += done
+                self._flush(monbufs, listeners, _current_time(ts, dts))
+                net.t_ = _current_time(ts, dts)
+                if err[0] >= 0:
+                    error = self._nan_error(builder, err, sched[pos - done + err[3]], ts, dts)
+                    break
+                if elapsed < _CHUNK_SECONDS / 4 and done == n:
+                    chunk = min(chunk * 2, 1 << 20)
+                elif elapsed > _CHUNK_SECONDS * 2:
+                    chunk = max(chunk // 2, 1)
+                if reporter and time.perf_counter() > next_report:
+                    reporter((time.perf_counter() - start_wall) * second,
+                             pos / max(total, 1), t_start * second, duration_s * second)
+                    next_report = time.perf_counter() + float(report_period)
+        finally:
+            self._finish(clocks, ts, dts, pos == total and error is None, start_wall,
+                         duration_s, t_start, listeners)
+        if reporter:
+            reporter((time.perf_counter() - start_wall) * second,
+                     device._last_run_completed_fraction, t_start * second,
+                     duration_s * second)
+        if error is not None:
+            raise error
+
+    def _flush(self, monbufs, listeners, t_now):
+        data = {}
+        for mb in monbufs:
+            per_copy = mb.collect()
+            if self.batch is None and self.keep_in_monitors:
+                mb.write_to_brian(per_copy[0])
+            elif self.batch is not None and self.keep_in_monitors:
+                self._store.setdefault(mb.monitor.name, []).append(per_copy)
+            if listeners:
+                data[mb.monitor.name] = mb.listener_data(per_copy, self.batch is not None)
+        for listener in listeners:
+            listener.on_chunk(self, data, t_now)
+
+    def _nan_error(self, builder, err, tick_row, ts, dts):
+        _, owner, varname = builder.float_checks[int(err[0])]
+        ticking = [k for k in range(len(ts)) if tick_row[k]]
+        t = min((ts[k] - 1) * dts[k] for k in ticking) if ticking else float("nan")
+        idx, b = int(err[1]), int(err[2])
+        where = f" (batch copy {b})" if self.batch is not None else ""
+        return SimulationError(
+            f"{owner}: state variable '{varname}' became NaN or infinite at index {idx}"
+            f"{where}, t = {t * 1e3:.6g} ms; the run was stopped there.",
+            variable=varname, index=idx, time=t * second, batch=b)
+
+    def _finish(self, clocks, ts, dts, completed, start_wall, duration_s, t_start, listeners):
+        net = self.network
+        device = get_device()
+        for k, c in enumerate(clocks):
+            c.variables["timestep"].get_value()[0] = ts[k]
+            c.variables["t"].get_value()[0] = ts[k] * dts[k]
+        net.t_ = float(t_start + duration_s) if completed else _current_time(ts, dts)
+        device._last_run_time = time.perf_counter() - start_wall
+        device._last_run_completed_fraction = (
+            1.0 if duration_s == 0 else (float(net.t_) - t_start) / duration_s)
+        if self.batch is None:
+            for obj in net.sorted_objects:
+                for name, var in getattr(obj, "variables", {}).items():
+                    if name.startswith("_") and name.endswith("space") and hasattr(var, "get_value"):
+                        arr = var.get_value()
+                        if arr.ndim == 1 and arr.dtype.kind == "i" and len(arr):
+                            arr[-1] = 0
+        net.after_run()
+        for listener in listeners:
+            listener.on_run_end(self)
+
+
+def _current_time(ts, dts):
+    return float(min(ts[k] * dts[k] for k in range(len(ts)))) if len(ts) else 0.0
+
+
+def _monitor_kind(monitor):
+    from brian2.monitors.ratemonitor import PopulationRateMonitor
+    from brian2.monitors.spikemonitor import EventMonitor
+    from brian2.monitors.statemonitor import StateMonitor
+
+    if isinstance(monitor, EventMonitor):
+        return "spike"
+    if isinstance(monitor, StateMonitor):
+        return "state"
+    if isinstance(monitor, PopulationRateMonitor):
+        return "rate"
+    raise TypeError(f"{monitor!r} is not a monitor")
+
+
+def _make_reporter(report):
+    import sys
+
+    if report is None:
+        return None
+    if report in ("text", "stdout"):
+        return TextReport(sys.stdout)
+    if report == "stderr":
+        return TextReport(sys.stderr)
+    if callable(report):
+        return report
+    raise ValueError(f"Do not know how to handle report argument {report!r}")
+
+
+def _check_units(obj, varname, values, dim):
+    from brian2.units.fundamentalunits import fail_for_dimension_mismatch
+
+    fail_for_dimension_mismatch(values, dim, f"per-copy values for {obj.name}.{varname}")
+
+
+_ = TimedArray
