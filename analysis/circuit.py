@@ -11,21 +11,24 @@ the current slot (``n``; the rate circuit integrates its rate instead of drawing
 the counts are reset at the start of each slot, after the slot-end updates have read them.
 
 Write mode
-    hidden cell j fires at ``rho_h * phi(k_t)_j``; output cell i at ``r0_w + rho_v * v_t,i``
-    (a tonic rate plus a push-pull modulation, so negative values are carried); astrocyte
+    hidden cell j fires at ``rho_h * phi(k_t)_j``. Each output unit i is a push-pull pair: its ON
+    cell fires at ``rho_v * max(v_t,i, 0)`` and its OFF cell at ``rho_v * max(-v_t,i, 0)``, so
+    negative values are carried without a tonic rate (and without its Poisson noise). Astrocyte
     process j releases gliotransmitter at ``rho_h * W_astro[j, z]`` where ``z`` is the
     astrocyte's slow state (a calcium wave advancing one unit per token). At each slot end
-    the tripartite synapse (j, i) applies the covariance Hebbian rule
-    ``u_n += eta * n_j * (n_i - r0_w T)``, ``u_a += eta * na_j * (n_i - r0_w T)``, and the
-    process's IP3-like store integrates presynaptic activity, ``s_j += kappa * n_j``.
+    the tripartite synapse (j, i) applies the Hebbian rule with the pair's difference as its
+    postsynaptic term, ``u_n += eta * n_j * (n_on_i - n_off_i)``,
+    ``u_a += eta * na_j * (n_on_i - n_off_i)``, and the process's IP3-like store integrates
+    presynaptic activity, ``s_j += kappa * n_j``.
     Calcium follows ``dCa/dt = k_ca (s - Ca**n_pump)`` (influx proportional to the store,
     a cooperative pump of Hill coefficient ``n_pump``): its fixed point is
     ``Ca = s**(1/n_pump)``, the sub-linear trace of Eq. 14 (alpha = 1/n_pump).
 Read mode
     hidden cells fire at ``rho_h * phi(q_t)``; the synaptic drive ``I_i = sum_j n_j e_ji``
     (efficacy ``e = sigma(u_n + u_a)`` or ``u_n + u_a``) and the astrocyte's calcium response
-    ``C = sum_j n_j Ca_j`` reach the output cell, whose rate is ``r0_r + rho_o * I_i / C``
-    (divisive, shunting inhibition by the astrocyte: the P = 1/C of Eq. 16).
+    ``C = sum_j n_j Ca_j`` reach the output (ON) cell, whose rate is ``r0_r + rho_o * I_i / C``
+    (divisive, shunting inhibition by the astrocyte: the P = 1/C of Eq. 16; ``r0_r`` > 0 only
+    when the output can be negative, i.e. without sigma). OFF cells are silent in read mode.
 """
 from __future__ import annotations
 
@@ -46,7 +49,8 @@ class CircuitStimulus:
     """
 
     hidden_rates: np.ndarray  # (slots, B*m) Hz
-    output_drive: np.ndarray  # (slots, B*d) Hz, rho_v * v during write slots
+    output_drive: np.ndarray  # (slots, B*d) Hz, rho_v * max(v, 0) during write slots (ON cells)
+    output_drive_off: np.ndarray  # (slots, B*d) Hz, rho_v * max(-v, 0) during write slots (OFF cells)
     astro_release: np.ndarray  # (n_write, B*m), W_astro table (rate = rho_h * value)
     write_gate: np.ndarray  # (slots,)
     read_gate: np.ndarray  # (slots,)
@@ -58,7 +62,6 @@ class CircuitStimulus:
     T: float  # slot length, s
     dt: float  # integration step, s
     rho_h: float
-    r0_w: float
     r0_r: float
     rho_o: float
     eta: float
@@ -111,9 +114,9 @@ def _astro_eqs(mode):
 
 
 def _output_eqs(mode):
-    drive = ("write_gate(t) * (r0_w + output_drive(t, i)) + "
+    drive = ("write_gate(t) * output_drive(t, i) + "
              "read_gate(t) * (r0_r + rho_o * I / (Cn + 1e-300))")
-    eqs = "I : 1\nCn : 1\n"
+    eqs = "I : 1\nCn : 1\nn_off : 1\n"
     if mode == "rate":
         return eqs + f"rate = {drive} : Hz\ndn/dt = rate : 1\n"
     return eqs + f"rate = clip({drive}, 0*Hz, inf*Hz) : Hz\nn : 1\n"
@@ -141,6 +144,7 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
         raise ValueError(f"build_circuit: mode must be one of {MODES}, got {mode!r}")
     B, m, d, T = stim.batch, stim.m, stim.d, stim.T
     for name, arr, cols in (("hidden_rates", stim.hidden_rates, B * m), ("output_drive", stim.output_drive, B * d),
+                            ("output_drive_off", stim.output_drive_off, B * d),
                             ("astro_release", stim.astro_release, B * m)):
         if arr.ndim != 2 or arr.shape[1] != cols or not np.all(np.isfinite(arr)):
             raise ValueError(f"build_circuit: stimulus table {name} must be finite with {cols} columns, "
@@ -151,10 +155,11 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
     ns = {
         "hidden_rates": b2.TimedArray(stim.hidden_rates * b2.Hz, dt=T * b2.second),
         "output_drive": b2.TimedArray(stim.output_drive * b2.Hz, dt=T * b2.second),
+        "output_drive_off": b2.TimedArray(stim.output_drive_off * b2.Hz, dt=T * b2.second),
         "astro_release": b2.TimedArray(stim.astro_release, dt=T * b2.second),
         "write_gate": b2.TimedArray(stim.write_gate, dt=T * b2.second),
         "read_gate": b2.TimedArray(stim.read_gate, dt=T * b2.second),
-        "T_slot": T * b2.second, "rho_h": stim.rho_h * b2.Hz, "r0_w": stim.r0_w * b2.Hz,
+        "T_slot": T * b2.second, "rho_h": stim.rho_h * b2.Hz,
         "r0_r": stim.r0_r * b2.Hz, "rho_o": stim.rho_o * b2.Hz, "eta": stim.eta,
         "kappa": stim.kappa, "k_ca": stim.k_ca / b2.second, "n_pump": stim.n_pump,
     }
@@ -169,6 +174,8 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
                            namespace=ns, **akw)
     output = b2.NeuronGroup(B * d, _output_eqs(mode), method="euler", order=1, name="output",
                             namespace=ns, **kw)
+    off_eqs = "rate = output_drive_off(t, i) : Hz\n" + ("dn/dt = rate : 1\n" if mode == "rate" else "n : 1\n")
+    output_off = b2.NeuronGroup(B * d, off_eqs, method="euler", order=1, name="output_off", namespace=ns, **kw)
     efficacy = "1 / (1 + exp(-(u_n + u_a)))" if stim.sigma else "u_n + u_a"
     syn = b2.Synapses(hidden, output, f"""u_n : 1
                       u_a : 1
@@ -179,18 +186,24 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
     post = np.tile(np.arange(B * d).reshape(B, 1, d), (1, m, 1)).ravel()
     syn.connect(i=pre, j=post)
     # Slot-end covariance Hebbian rule, gated by the write signal of the slot that just ended.
-    syn.run_regularly("u_n += eta * write_gate(t - 0.5*T_slot) * n_pre * (n_post - r0_w*T_slot)\n"
-                      "u_a += eta * write_gate(t - 0.5*T_slot) * na_pre * (n_post - r0_w*T_slot)",
+    syn.run_regularly("u_n += eta * write_gate(t - 0.5*T_slot) * n_pre * (n_post - n_off_post)\n"
+                      "u_a += eta * write_gate(t - 0.5*T_slot) * na_pre * (n_post - n_off_post)",
                       dt=T * b2.second, when="start", order=0, name="hebbian")
     to_astro = b2.Synapses(hidden, astro, name="presyn_to_astro", namespace=ns)
     to_astro.connect(j="i")
     to_astro.run_regularly("s_post += kappa * write_gate(t - 0.5*T_slot) * n_pre", dt=T * b2.second,
                            when="start", order=0, name="ip3_store")
-    from_astro = b2.Synapses(astro, hidden, "ca_post = Ca_pre : 1 (summed)\nna_post = na_pre : 1 (summed)",
-                             name="astro_to_terminal", namespace=ns)
+    from_astro = b2.Synapses(astro, hidden, "ca_post = Ca_pre : 1 (summed)", name="astro_to_terminal",
+                             namespace=ns)
     from_astro.connect(j="i")
+    # Slot-end copies (before the Hebbian update reads them): the process's release count to its
+    # terminal, the OFF cell's count to its ON partner.
+    from_astro.run_regularly("na_post = na_pre", dt=T * b2.second, when="start", order=-1, name="release_copy")
+    pair = b2.Synapses(output_off, output, name="push_pull_pair", namespace=ns)
+    pair.connect(j="i")
+    pair.run_regularly("n_off_post = n_pre", dt=T * b2.second, when="start", order=-1, name="pair_copy")
     resets = [g.run_regularly(f"{v} = 0", dt=T * b2.second, when="start", order=1, name=f"{g.name}_slot_reset")
-              for g, v in ((hidden, "n"), (output, "n"), (astro, "na"))]
+              for g, v in ((hidden, "n"), (output, "n"), (output_off, "n"), (astro, "na"))]
     monitors = {}
     if record_counts:
         kwm = dict(record=True, dt=T * b2.second, when="start", order=0)
@@ -198,8 +211,10 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
             "hidden": b2.StateMonitor(hidden, "n", name="hidden_counts", **kwm),
             "astro": b2.StateMonitor(astro, ["na", "Ca", "s"], name="astro_counts", **kwm),
             "output": b2.StateMonitor(output, ["n", "I", "Cn"], name="output_counts", **kwm),
+            "output_off": b2.StateMonitor(output_off, "n", name="output_off_counts", **kwm),
         }
-    net = b2.Network(hidden, astro, output, syn, to_astro, from_astro, *resets, *monitors.values())
+    net = b2.Network(hidden, astro, output, output_off, syn, to_astro, from_astro, pair, *resets,
+                     *monitors.values())
     return Circuit(stim, mode, net, hidden, output, astro, syn, monitors, ns)
 
 
@@ -217,7 +232,7 @@ def run_circuit(circuit: Circuit, backend: str = "brian2", *, seed: int | None =
     Returns
     -------
     dict with per-slot counts ``hidden_n`` (slots, B*m), ``astro_na``, ``astro_Ca``, ``astro_s``,
-    ``output_n`` (slots, B*d), ``output_I``, ``output_Cn``, and final ``u_n``, ``u_a`` (B, m, d),
+    ``output_n``, ``output_off_n`` (slots, B*d), ``output_I``, ``output_Cn``, and final ``u_n``, ``u_a`` (B, m, d),
     ``Ca``, ``s`` (B, m); ``seconds`` (wall time of the run).
     """
     import time
@@ -255,6 +270,7 @@ def collect_state(circuit: Circuit, seconds: float = float("nan")) -> dict:
         "astro_Ca": np.asarray(mon["astro"].Ca).T[1:slots + 1],
         "astro_s": np.asarray(mon["astro"].s).T[1:slots + 1],
         "output_n": np.asarray(mon["output"].n).T[1:slots + 1],
+        "output_off_n": np.asarray(mon["output_off"].n).T[1:slots + 1],
         "output_I": np.asarray(mon["output"].I).T[1:slots + 1],
         "output_Cn": np.asarray(mon["output"].Cn).T[1:slots + 1],
     }

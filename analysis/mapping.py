@@ -10,7 +10,7 @@ Code, per circuit (one head; ``m`` key features = hidden cells, ``d`` value feat
 quantity                  circuit
 ========================  =====================================================================
 phi(k_t)_j                hidden cell j's count in write slot t / (rho_h T)
-v_t,i                     (output cell i's count in write slot t / T - r0_w) / rho_v
+v_t,i                     (ON minus OFF count of output pair i in write slot t) / (rho_v T)
 W_astro[j, t]             astrocyte process j's release count in write slot t / (rho_h T)
 H_neuron, H_astro         synaptic traces u_n, u_a (learning rate eta = 1 / (m_in rho_h rho_v T^2))
 H                         synaptic efficacy sigma(u_n + u_a) (or u_n + u_a without sigma)
@@ -37,9 +37,9 @@ __all__ = ["CircuitGains", "encode", "decode", "circuit_options", "expected_outp
 class CircuitGains:
     """Default gains of the rate code (Hz per unit, maximum rates)."""
 
-    rho_h = 40.0  # hidden rate per unit of phi
-    v_max_rate = 40.0  # push-pull modulation depth of the output in write mode, Hz
-    out_max_rate = 80.0  # largest output rate in read mode, Hz
+    rho_h = 100.0  # hidden rate per unit of phi, Hz
+    v_max_rate = 100.0  # rate of an output ON/OFF cell at the largest |v| in write mode, Hz
+    out_max_rate = 200.0  # largest output rate in read mode, Hz
     settle_efolds = 40.0  # relaxation e-folds of the slowest calcium process before reading
 
 
@@ -116,7 +116,6 @@ def encode(q, k, v, w_astro=None, *, options: AstromorphicOptions | None = None,
     rho_h = gains.rho_h
     v_max = max(float(np.abs(v).max()), 1e-12)
     rho_v = gains.v_max_rate / v_max
-    r0_w = gains.v_max_rate
     n_pump = 1.0 / options.alpha
     # Calcium kinetics: fastest process relaxes in two steps; settle until the slowest has done
     # settle_efolds e-folds, so its calcium sits at the fixed point to float precision.
@@ -129,8 +128,9 @@ def encode(q, k, v, w_astro=None, *, options: AstromorphicOptions | None = None,
     hidden = np.zeros((slots, B * m))
     hidden[:N] = rho_h * phi_k.transpose(1, 0, 2).reshape(N, B * m)
     hidden[N + settle:] = rho_h * phi_q.transpose(1, 0, 2).reshape(N, B * m)
-    drive = np.zeros((slots, B * d))
-    drive[:N] = rho_v * v.transpose(1, 0, 2).reshape(N, B * d)
+    drive, drive_off = np.zeros((slots, B * d)), np.zeros((slots, B * d))
+    v_rows = rho_v * v.transpose(1, 0, 2).reshape(N, B * d)
+    drive[:N], drive_off[:N] = np.maximum(v_rows, 0.0), np.maximum(-v_rows, 0.0)
     release = np.zeros((N, B * m))
     if options.positional:
         release[:] = w_astro[..., :N].transpose(2, 0, 1).reshape(N, B * m)
@@ -148,9 +148,9 @@ def encode(q, k, v, w_astro=None, *, options: AstromorphicOptions | None = None,
     if steps < 1 or abs(T / dt - steps) > 1e-9:
         raise ValueError(f"encode: T={T} s must be a positive whole number of steps dt={dt} s")
     return CircuitStimulus(
-        hidden_rates=hidden, output_drive=drive, astro_release=release, write_gate=write_gate,
+        hidden_rates=hidden, output_drive=drive, output_drive_off=drive_off, astro_release=release, write_gate=write_gate,
         read_gate=read_gate, batch=B, m=m, d=d, n_tokens=N, settle_slots=settle, T=T, dt=dt,
-        rho_h=rho_h, r0_w=r0_w, r0_r=r0_r, rho_o=rho_o, eta=1.0 / (m_in * rho_h * rho_v * T * T),
+        rho_h=rho_h, r0_r=r0_r, rho_o=rho_o, eta=1.0 / (m_in * rho_h * rho_v * T * T),
         kappa=1.0 / (rho_h * T), k_ca=k_ca, n_pump=n_pump, sigma=options.sigma,
         info=dict(rho_v=rho_v, m_in=m_in, m_out=m_out, options=options.as_dict()))
 
@@ -174,7 +174,7 @@ def decode(state: dict, stim: CircuitStimulus) -> dict:
 
     out = {
         "phi_k": per_circuit(state["hidden_n"][:N], m) / (stim.rho_h * T),
-        "v": (per_circuit(state["output_n"][:N], d) / T - stim.r0_w) / info["rho_v"],
+        "v": per_circuit(state["output_n"][:N] - state["output_off_n"][:N], d) / (info["rho_v"] * T),
         "w_astro": per_circuit(state["astro_na"][:N], m).transpose(0, 2, 1) / (stim.rho_h * T),
         "H_neuron": state["u_n"].copy(),
         "H_astro": state["u_a"].copy(),
