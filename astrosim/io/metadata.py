@@ -67,12 +67,42 @@ def clock_steps(objects):
     return clocks
 
 
+def _unit_spec(eq):
+    """Unit of an equation as Brian2 accepts it in a unit specification (base units only)."""
+    from brian2 import get_unit
+
+    if eq.var_type in ("boolean", "integer"):
+        return eq.var_type
+    if eq.dim is None or all(d == 0 for d in eq.dim._dims):
+        return "1"
+    unit = get_unit(eq.dim)
+    name = repr(unit)
+    if float(unit) == 1.0 and name.isidentifier():
+        return name
+    return repr(eq.dim)
+
+
+def _equations_text(equations):
+    """Equations as Brian2 text that parses again (``str`` writes ``V`` and loses ``boolean``)."""
+    lines = []
+    for eq in equations.ordered:
+        unit = _unit_spec(eq)
+        flags = f" ({', '.join(eq.flags)})" if eq.flags else ""
+        if eq.type == "differential equation":
+            lines.append(f"d{eq.varname}/dt = {eq.expr.code} : {unit}{flags}")
+        elif eq.type == "subexpression":
+            lines.append(f"{eq.varname} = {eq.expr.code} : {unit}{flags}")
+        else:
+            lines.append(f"{eq.varname} : {unit}{flags}")
+    return "\n".join(lines)
+
+
 def _code_strings(group):
     """Text of the model (``{role: text}``) for a group or synapse set."""
     out = {}
     eqs = getattr(group, "equations", None)
     if eqs is not None and len(eqs):
-        out["equations"] = str(eqs)
+        out["equations"] = _equations_text(eqs)
     for event, condition in (getattr(group, "events", None) or {}).items():
         out[f"condition_{event}"] = str(condition)
     for event, code in (getattr(group, "event_codes", None) or {}).items():

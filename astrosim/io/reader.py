@@ -73,6 +73,10 @@ class MonitorRecord:
         """Indices of the recorded elements (state monitors)."""
         return self._group["record"][()] if "record" in self._group else None
 
+    def dataset_record_shape(self):
+        """Shape of the ``record`` index dataset (state monitors)."""
+        return self._group["record"].shape if "record" in self._group else None
+
     def dataset(self, var):
         """The raw h5py dataset of ``var`` (lazy; time-major on disk)."""
         if var not in self.variables:

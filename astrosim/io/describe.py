@@ -1,0 +1,59 @@
+"""Text description of an astrosim file: the tree with shapes, units and metadata (``astrosim inspect``)."""
+import numpy as np
+
+from .reader import load
+
+__all__ = ["describe"]
+
+
+def _fmt_value(value):
+    if hasattr(value, "dim") and not getattr(value.dim, "is_dimensionless", True):
+        return str(value)
+    arr = np.asarray(value)
+    if arr.size > 6:
+        return f"array{arr.shape}"
+    return str(value)
+
+
+def describe(path, show_model=True):
+    """The content of an astrosim file as text lines (monitors, datasets, metadata)."""
+    lines = []
+    with load(path) as rec:
+        m = rec.metadata
+        state = "complete" if rec.complete else "INCOMPLETE (run unfinished, killed, or still writing)"
+        lines.append(f"{path}: astrosim HDF5 format {rec.format_version}, {state}")
+        run = ["seed", "duration", "batch", "start_time", "end_time", "wall_time", "command", "script"]
+        lines.append("run: " + ", ".join(f"{k}={m[k]}" for k in run if m.get(k) not in (None, "")))
+        lines.append(
+            "versions: "
+            + ", ".join(f"{k[:-8]} {m[k]}" for k in m if k.endswith("_version") and isinstance(m[k], str))
+        )
+        clocks = m.get("clocks") or {}
+        lines.append("clocks: " + ", ".join(f"{k} dt={v['dt'] * 1e3:g} ms" for k, v in clocks.items()))
+        lines.append("monitors:")
+        for name, mon in rec.monitors.items():
+            batch = f", batch {mon.batch_size}" if mon.batch_size else ""
+            lines.append(f"  /monitors/{name}  [{mon.kind} of '{mon.source}' (N={mon.source_size}), dt={mon.dt * 1e3:g} ms{batch}]")
+            for var in mon.variables:
+                d = mon.dataset(var)
+                chunks = f" chunks={d.chunks}" if d.chunks else ""
+                lines.append(f"    {var:<12} {str(d.shape):<18} {d.attrs.get('dtype', d.dtype.name):<8} unit={mon.unit(var)}{chunks}")
+            if mon.kind == "state":
+                lines.append(f"    {'record':<12} {str(mon.dataset_record_shape()):<18} indices of the recorded elements")
+        if show_model and m.get("model"):
+            lines.append("model:")
+            for name, entry in m["model"].items():
+                lines.append(f"  {name} ({entry.get('type')}, N={entry.get('N')})")
+                for key, text in entry.items():
+                    if key in ("type", "N"):
+                        continue
+                    body = str(text).strip().splitlines() or [""]
+                    lines.append(f"    {key}: {body[0]}")
+                    lines.extend(f"    {' ' * (len(key) + 2)}{b}" for b in body[1:])
+        params = m.get("parameters") or {}
+        if params:
+            lines.append("parameters: " + ", ".join(f"{k} = {_fmt_value(v)}" for k, v in params.items()))
+        user = m.get("user") or {}
+        if user:
+            lines.append("user: " + ", ".join(f"{k} = {_fmt_value(v)}" for k, v in user.items()))
+    return lines
