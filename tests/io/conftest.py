@@ -116,3 +116,9 @@ def batched(rows, monitor, batch):
 def feeder():
     """The engine-like chunk feeder `feed` (tests cannot import conftest under importlib mode)."""
     return feed
+
+
+@pytest.fixture
+def network_factory():
+    """`build_network`: a fresh, unrun network with every monitor kind (for engine runs)."""
+    return build_network
