@@ -8,7 +8,7 @@ import numpy as np
 from .layout import FORMAT_NAME, FORMAT_VERSION, encode_unit
 from .metadata import environment, utc_now
 
-__all__ = ["create_file", "check_writable", "put_value", "write_metadata", "set_attrs"]
+__all__ = ["create_file", "check_writable", "put_value", "write_metadata", "write_parameters", "set_attrs"]
 
 
 def check_writable(path, overwrite):
@@ -67,6 +67,32 @@ def put_value(group, name, value, doc=None):
     return dset
 
 
+def write_parameters(meta, parameters):
+    """Write the model parameters as one table ``/metadata/parameters`` (name, value, unit, ...).
+
+    Scalar parameters go to the table; array-valued ones to ``/metadata/parameter_arrays/<name>``.
+    """
+    from brian2 import Quantity
+
+    scalars = {k: v for k, v in parameters.items() if np.ndim(v[0]) == 0}
+    arrays = {k: v for k, v in parameters.items() if np.ndim(v[0]) != 0}
+    table = meta.require_group("parameters")
+    names = sorted(scalars)
+    encoded = [encode_unit(scalars[n][1]) for n in names]
+    strings = h5py.string_dtype()
+    table.create_dataset("name", data=np.array(names, dtype=object), dtype=strings)
+    table.create_dataset("value", data=np.array([float(scalars[n][0]) for n in names], dtype=np.float64))
+    table.create_dataset("unit", data=np.array([u for u, _ in encoded], dtype=object), dtype=strings)
+    table.create_dataset("dimensions", data=np.array([d for _, d in encoded], dtype=np.int8).reshape(len(names), 7))
+    table.create_dataset("used_by", data=np.array([",".join(scalars[n][2]) for n in names], dtype=object), dtype=strings)
+    table.attrs["doc"] = "external constants of the model: value in SI units, unit, dimension exponents, users"
+    if arrays:
+        agroup = meta.require_group("parameter_arrays")
+        for name, (value, dim, users) in arrays.items():
+            dset = put_value(agroup, name, Quantity(value, dim=dim) if dim is not None else value)
+            dset.attrs["used_by"] = ",".join(users)
+
+
 def _text(group, name, text):
     group.create_dataset(name, data=str(text), dtype=h5py.string_dtype())
 
@@ -104,16 +130,8 @@ def write_metadata(f, run_info, models, parameters, clocks, user=None, script_so
         c.attrs["unit"] = "s"
     mgroup = meta.require_group("model")
     for name, entry in models.items():
-        g = mgroup.require_group(name)
-        for key, value in entry.items():
-            if key in ("type", "N"):
-                g.attrs[key] = value
-            else:
-                _text(g, key, value)
-    pgroup = meta.require_group("parameters")
-    for name, (value, dim, users) in parameters.items():
-        dset = put_value(pgroup, name, Quantity(value, dim=dim) if dim is not None else value)
-        dset.attrs["used_by"] = json.dumps(users)
+        set_attrs(mgroup.require_group(name), entry)
+    write_parameters(meta, parameters)
     if user:
         ugroup = meta.require_group("user")
         for key, value in user.items():

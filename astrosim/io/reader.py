@@ -166,9 +166,27 @@ class MonitorRecord:
         return f"<MonitorRecord '{self.name}' ({self.kind} of '{self.source}'): {', '.join(self.variables)}>"
 
 
+def _read_parameters(table):
+    """``{name: quantity}`` from the ``/metadata/parameters`` table."""
+    from brian2 import Quantity
+
+    out = {}
+    if "name" not in table:
+        return out
+    names = table["name"].asstr()[()]
+    values = table["value"][()]
+    dims = table["dimensions"][()]
+    for name, value, dim in zip(names, values, dims):
+        out[str(name)] = Quantity(value, dim=decode_dimensions(dim)) if np.any(dim) else float(value)
+    return out
+
+
 def _read_metadata(group):
     out = {k: _attr(v) for k, v in group.attrs.items()}
     for key, item in group.items():
+        if key == "parameters" and isinstance(item, h5py.Group) and group.name == "/metadata":
+            out[key] = _read_parameters(item)
+            continue
         if isinstance(item, h5py.Group):
             out[key] = _read_metadata(item)
         elif item.dtype.kind == "O" or h5py.check_string_dtype(item.dtype):
@@ -191,6 +209,13 @@ class Recording:
         self.created = _attr(attrs.get("created"))
         self._metadata = None
         self.monitors = {name: MonitorRecord(g) for name, g in handle["monitors"].items()}
+
+    @property
+    def parameters(self):
+        """Model parameters ``{name: quantity}`` (scalars from the table, plus array-valued ones)."""
+        params = dict(self.metadata.get("parameters") or {})
+        params.update(self.metadata.get("parameter_arrays") or {})
+        return params
 
     @property
     def metadata(self):

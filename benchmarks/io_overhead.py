@@ -1,0 +1,117 @@
+"""Cost of streaming all spikes of the COBA example (Stimberg et al. 2018, example 1) into HDF5.
+
+Runs the 4000-neuron COBA network with the astrosim engine in three variants, side by side
+in one process (same build seed, alternating order, median of the repeats):
+
+* ``plain``     no monitor at all,
+* ``monitor``   a SpikeMonitor on all neurons, kept in Brian2's monitor,
+* ``hdf5``      the same SpikeMonitor streamed by ``astrosim.io.H5Recorder``
+                (``keep_in_monitors=False``, the streaming set-up).
+
+Usage: ``python benchmarks/io_overhead.py [--duration 1.0] [--repeats 3]``
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import brian2 as b2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from networks import build_coba  # noqa: E402
+
+import astrosim  # noqa: E402
+import astrosim.io as aio  # noqa: E402
+
+
+class Timed:
+    """Wraps a listener and adds up the wall time spent in its callbacks."""
+
+    def __init__(self, inner):
+        self.inner, self.seconds = inner, 0.0
+
+    def _timed(self, name, *args):
+        t0 = time.perf_counter()
+        getattr(self.inner, name)(*args)
+        self.seconds += time.perf_counter() - t0
+
+    def on_run_start(self, sim, duration):
+        self._timed("on_run_start", sim, duration)
+
+    def on_chunk(self, sim, data, t_end):
+        self._timed("on_chunk", sim, data, t_end)
+
+    def on_run_end(self, sim):
+        self._timed("on_run_end", sim)
+
+
+def one_run(variant, duration, tmpdir, seed=2018):
+    """Build COBA, run it ``duration`` seconds; return (wall seconds of the run, spike count)."""
+    b2.start_scope()
+    b2.seed(seed)
+    ns = build_coba(monitors=False)
+    objects = [v for v in ns.values() if isinstance(v, b2.Group) and not isinstance(v, b2.Subgroup)]
+    listeners, keep = [], True
+    if variant != "plain":
+        mon = b2.SpikeMonitor(ns["neurons"], name="coba_spikes")
+        objects.append(mon)
+    if variant == "hdf5":
+        path = os.path.join(tmpdir, "coba.h5")
+        listeners = [Timed(aio.H5Recorder(path, overwrite=True))]
+        keep = False
+    net = b2.Network(*objects)
+    sim = astrosim.Simulator(net, seed=seed, keep_in_monitors=keep)
+    constants = {k: v for k, v in ns.items() if not isinstance(v, (b2.Group, b2.Subgroup))}
+    t0 = time.perf_counter()
+    sim.run(duration * b2.second, namespace=constants, listeners=listeners)
+    wall = time.perf_counter() - t0 - sim.timings["compile"]
+    if variant == "plain":
+        n = 0
+    elif variant == "monitor":
+        n = len(mon.t)
+    else:
+        with aio.load(path) as rec:
+            n = len(rec["coba_spikes"])
+    return wall, n, (listeners[0].seconds if listeners else 0.0)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=1.0, help="simulated seconds per run")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    b2.prefs.codegen.target = "numpy"
+    variants = ("plain", "monitor", "hdf5")
+    times = {v: [] for v in variants}
+    in_recorder = []
+    spikes = {}
+    with tempfile.TemporaryDirectory() as tmpdir:
+        for v in variants:  # warm-up: compile (cached on disk) once per variant
+            one_run(v, 0.01, tmpdir)
+        for r in range(args.repeats):
+            order = variants if r % 2 == 0 else variants[::-1]
+            for v in order:
+                wall, n, rec_seconds = one_run(v, args.duration, tmpdir)
+                if v == "hdf5":
+                    in_recorder.append(rec_seconds)
+                times[v].append(wall)
+                spikes[v] = n
+                print(f"  repeat {r} {v:<8} run {wall:7.3f} s  spikes {n}", flush=True)
+    med = {v: statistics.median(t) for v, t in times.items()}
+    print(f"\nCOBA 4000 neurons, {args.duration:g} s simulated, median of {args.repeats} (run time, compile excluded)")
+    for v in variants:
+        print(f"  {v:<8} {med[v]:7.3f} s   ({med[v] / med['plain']:.3f} x plain)")
+    overhead = med["hdf5"] / med["plain"] - 1
+    print(f"  HDF5 streaming of {spikes['hdf5']} spikes: {overhead * 100:+.1f} % of the unrecorded run time"
+          f" ({'within' if overhead <= 0.10 else 'ABOVE'} the 10 % target)")
+    share = statistics.median(in_recorder) / med["plain"]
+    print(f"  time inside the H5Recorder callbacks: {statistics.median(in_recorder):.3f} s"
+          f" = {share * 100:.1f} % of the unrecorded run time")
+    print(f"  (Brian2 monitor only: {(med['monitor'] / med['plain'] - 1) * 100:+.1f} %)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
