@@ -1,4 +1,6 @@
 """Describe Brian2 monitors and write their rows into growable, chunked HDF5 datasets."""
+import json
+
 import numpy as np
 
 from .layout import SERIES_CHUNK, encode_unit, series_chunks, state_chunks
@@ -83,6 +85,7 @@ class MonitorWriter:
             group.attrs[key] = spec[key]
         if "event" in spec:
             group.attrs["event"] = spec["event"]
+        group.attrs["variables"] = json.dumps(list(spec["variables"]))
         if self.kind == "state":
             if "record" not in group:
                 group.create_dataset("record", data=spec["record"], **COMPRESSION)

@@ -66,7 +66,9 @@ class MonitorRecord:
         self.batch_size = int(attrs.get("batch", 0))
         self.dt = attrs.get("dt")
         self.attrs = attrs
-        self.variables = [k for k in group.keys() if k != "record"]
+        present = [k for k in group.keys() if k != "record"]
+        order = attrs.get("variables") if isinstance(attrs.get("variables"), list) else []
+        self.variables = [v for v in order if v in present] + [v for v in present if v not in order]
 
     @property
     def record(self):

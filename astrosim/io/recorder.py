@@ -82,6 +82,8 @@ class H5Recorder:
         monitors = [m for m in monitors_of(network) if self.only is None or m.name in self.only]
         specs = [describe_monitor(m, batch) for m in monitors]
         run_info, source, namespace, user = split_metadata(self.metadata)
+        if namespace is None:  # the run namespace, where the engine exposes it
+            namespace = getattr(sim, "run_namespace", None)
         if run_info.get("seed") is None and getattr(sim, "seed", None) is not None:
             run_info["seed"] = sim.seed
         if not self._started:

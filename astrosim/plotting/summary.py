@@ -1,4 +1,6 @@
 """One-page summary of a recording: raster + rate, traces, calcium, and the run's metadata."""
+import textwrap
+
 import numpy as np
 
 from ._common import pick_monitors
@@ -39,11 +41,13 @@ def plot_summary(rec, group=None, t_start=None, t_stop=None, fig=None):
         parts.append(("rates", 2.5))
     state = pick_monitors(rec, "state", group)
     calcium = find_calcium(rec, group)
-    trace_vars = []
-    if state:
-        trace_vars = [v for v in state[0].variables if v != "t" and not (calcium and calcium == (state[0], v))][:2]
-        if trace_vars:
+    trace_mon, trace_vars = None, []
+    for mon in state:  # the first state monitor with something other than the calcium trace
+        names = [v for v in mon.variables if v != "t" and not (calcium and calcium[0].name == mon.name and calcium[1] == v)]
+        if names:
+            trace_mon, trace_vars = mon, names[:2]
             parts.append(("traces", 1.2 + 1.6 * len(trace_vars)))
+            break
     if calcium:
         parts.append(("calcium", 2.8))
     parts.append(("text", 1.3))
@@ -55,12 +59,13 @@ def plot_summary(rec, group=None, t_start=None, t_stop=None, fig=None):
         elif kind == "rates":
             plot_rates(rec, group, t_start, t_stop, fig=sub)
         elif kind == "traces":
-            plot_traces(rec, state[0].name, trace_vars, t_start, t_stop, max_traces=5, fig=sub)
+            plot_traces(rec, trace_mon.name, trace_vars, t_start, t_stop, max_traces=5, fig=sub)
         elif kind == "calcium":
             plot_calcium(rec, calcium[0].name, calcium[1], None, t_start, t_stop, fig=sub)
         else:
             ax = sub.subplots()
             ax.axis("off")
-            ax.text(0, 1, "\n".join(metadata_lines(rec)), va="top", ha="left", fontsize=7.5, family="monospace")
+            text = "\n".join(textwrap.fill(line, 110, subsequent_indent="    ") for line in metadata_lines(rec))
+            ax.text(0, 1, text, va="top", ha="left", fontsize=7.5, family="monospace")
     fig.suptitle("astrosim run summary", fontsize=12, x=0.01, y=1.0 + 0.25 / fig.get_figheight(), ha="left")
     return fig

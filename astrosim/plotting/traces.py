@@ -25,7 +25,7 @@ def _trace_panel(ax, mon, var, t0, t1, max_traces, batch, scale):
         ax.plot(t * scale, row, lw=0.9, label=f"{mon.source}[{record[pos]}]")
     ax.set_ylabel(f"{var} ({unit})" if unit else var)
     if len(shown) <= 8:
-        ax.legend(fontsize=7, frameon=False, loc="upper right", ncol=min(len(shown), 4))
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return note, unit
 
 
@@ -113,7 +113,7 @@ def plot_calcium(rec, group=None, variable=None, threshold=None, t_start=None, t
         thr_scaled, _ = display_unit(np.array([float(np.asarray(threshold))]), mon.dataset(variable))
         text = f"threshold {label + ' = ' if label else ''}{thr_scaled[0]:.3g} {unit}"
         ax.axhline(thr_scaled[0], color="C3", ls="--", lw=1.2, label=text)
-        ax.legend(fontsize=7, frameon=False, loc="upper right")
+        ax.legend(fontsize=7, frameon=False, loc="lower right")
     ax.set_title(f"{mon.name}: {variable} of '{mon.source}'", fontsize=10, loc="left")
     ax.set_xlabel(tlabel)
     if len(t_all):
