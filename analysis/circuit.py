@@ -153,12 +153,12 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
     if abs(steps - round(steps)) > 1e-9 or round(steps) < 1:
         raise ValueError(f"build_circuit: slot length T={T} s must be a whole number of steps dt={stim.dt} s")
     ns = {
-        "hidden_rates": b2.TimedArray(stim.hidden_rates * b2.Hz, dt=T * b2.second),
-        "output_drive": b2.TimedArray(stim.output_drive * b2.Hz, dt=T * b2.second),
-        "output_drive_off": b2.TimedArray(stim.output_drive_off * b2.Hz, dt=T * b2.second),
-        "astro_release": b2.TimedArray(stim.astro_release, dt=T * b2.second),
-        "write_gate": b2.TimedArray(stim.write_gate, dt=T * b2.second),
-        "read_gate": b2.TimedArray(stim.read_gate, dt=T * b2.second),
+        "hidden_rates": b2.TimedArray(stim.hidden_rates * b2.Hz, dt=T * b2.second, name="hidden_rates"),
+        "output_drive": b2.TimedArray(stim.output_drive * b2.Hz, dt=T * b2.second, name="output_drive"),
+        "output_drive_off": b2.TimedArray(stim.output_drive_off * b2.Hz, dt=T * b2.second, name="output_drive_off"),
+        "astro_release": b2.TimedArray(stim.astro_release, dt=T * b2.second, name="astro_release"),
+        "write_gate": b2.TimedArray(stim.write_gate, dt=T * b2.second, name="write_gate"),
+        "read_gate": b2.TimedArray(stim.read_gate, dt=T * b2.second, name="read_gate"),
         "T_slot": T * b2.second, "rho_h": stim.rho_h * b2.Hz,
         "r0_r": stim.r0_r * b2.Hz, "rho_o": stim.rho_o * b2.Hz, "eta": stim.eta,
         "kappa": stim.kappa, "k_ca": stim.k_ca / b2.second, "n_pump": stim.n_pump,
@@ -233,7 +233,8 @@ def run_circuit(circuit: Circuit, backend: str = "brian2", *, seed: int | None =
     -------
     dict with per-slot counts ``hidden_n`` (slots, B*m), ``astro_na``, ``astro_Ca``, ``astro_s``,
     ``output_n``, ``output_off_n`` (slots, B*d), ``output_I``, ``output_Cn``, and final ``u_n``, ``u_a`` (B, m, d),
-    ``Ca``, ``s`` (B, m); ``seconds`` (wall time of the run).
+    ``Ca``, ``s`` (B, m); ``seconds`` (wall time of the run, compilation included) and ``timings``
+    (the engine's ``prepare``/``compile``/``run`` split; empty for Brian2).
     """
     import time
 
@@ -242,6 +243,7 @@ def run_circuit(circuit: Circuit, backend: str = "brian2", *, seed: int | None =
     stim = circuit.stimulus
     duration = stim.duration * b2.second
     t0 = time.perf_counter()
+    timings = {}
     if backend == "brian2":
         if seed is not None:
             b2.seed(seed)
@@ -251,10 +253,13 @@ def run_circuit(circuit: Circuit, backend: str = "brian2", *, seed: int | None =
 
         sim = astrosim.Simulator(circuit.network, seed=seed)
         sim.run(duration, report=report)
+        timings = dict(getattr(sim, "timings", {}) or {})
     else:
         raise ValueError(f"run_circuit: backend must be 'brian2' or 'astrosim', got {backend!r}")
     seconds = time.perf_counter() - t0
-    return collect_state(circuit, seconds)
+    state = collect_state(circuit, seconds)
+    state["timings"] = timings
+    return state
 
 
 def collect_state(circuit: Circuit, seconds: float = float("nan")) -> dict:

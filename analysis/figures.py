@@ -1,0 +1,99 @@
+"""Figures of the bioplausible-vs-algorithmic comparison: attention maps, error against time and width."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["plot_outputs", "plot_error_vs_time", "plot_error_vs_hidden", "plot_alpha"]
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_outputs(panels: dict, path, *, title: str = "") -> None:
+    """Side-by-side heat maps (tokens x features) of attention outputs of one circuit.
+
+    Parameters
+    ----------
+    panels : dict
+        Label -> array (N, d).
+    """
+    plt = _plt()
+    arrays = [np.asarray(a, float) for a in panels.values()]
+    lim = max(float(np.abs(a).max()) for a in arrays) or 1.0
+    fig, axes = plt.subplots(1, len(arrays), figsize=(2.2 * len(arrays) + 1, 3.2), squeeze=False)
+    for ax, (label, a) in zip(axes[0], zip(panels, arrays)):
+        im = ax.imshow(a, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("feature")
+    axes[0][0].set_ylabel("token (query)")
+    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_error_vs_time(rows: list, path, *, title: str = "") -> None:
+    """Relative error of the spiking circuit against presentation time T per token (log-log),
+    with a fitted power law and a 1/sqrt(T) guide."""
+    plt = _plt()
+    T = np.array([r["T"] for r in rows])
+    err = np.array([r["rel_error"] for r in rows])
+    std = np.array([r.get("rel_error_std", 0.0) for r in rows])
+    fig, ax = plt.subplots(figsize=(5, 3.8))
+    ax.errorbar(T, err, yerr=std, fmt="o-", label="circuit output (spike counts)")
+    if all("rel_error_ratio" in r for r in rows):
+        ratio = np.array([r["rel_error_ratio"] for r in rows])
+        ok = np.isfinite(ratio)
+        ax.plot(T[ok], ratio[ok], "s--", label="I/C before output spikes")
+    slope = float(np.polyfit(np.log(T), np.log(err), 1)[0])
+    guide = err[0] * np.sqrt(T[0] / T)
+    ax.plot(T, guide, "k:", label=r"$\propto 1/\sqrt{T}$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("presentation time per token T (s)")
+    ax.set_ylabel("relative error vs algorithmic")
+    ax.set_title(title or f"fitted slope {slope:.2f}", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_error_vs_hidden(rows: list, path, *, title: str = "") -> None:
+    """Relative error of the spiking circuit against the number of hidden cells m."""
+    plt = _plt()
+    m = np.array([r["m"] for r in rows])
+    err = np.array([r["rel_error"] for r in rows])
+    std = np.array([r.get("rel_error_std", 0.0) for r in rows])
+    fig, ax = plt.subplots(figsize=(5, 3.8))
+    ax.errorbar(m, err, yerr=std, fmt="o-")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("hidden cells per circuit m")
+    ax.set_ylabel("relative error vs algorithmic")
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_alpha(store, calcium, alpha_fit: float, path) -> None:
+    """Astrocyte calcium against the presynaptic store (log-log): the emergent sub-linear exponent."""
+    plt = _plt()
+    s, c = np.asarray(store, float).ravel(), np.asarray(calcium, float).ravel()
+    fig, ax = plt.subplots(figsize=(4.5, 3.6))
+    ax.loglog(s, c, ".", alpha=0.6, label="processes")
+    xs = np.geomspace(s.min(), s.max(), 50)
+    scale = np.exp(np.mean(np.log(c) - alpha_fit * np.log(s)))
+    ax.loglog(xs, scale * xs ** alpha_fit, "k-", label=f"fit: Ca ~ s^{alpha_fit:.3f}")
+    ax.set_xlabel(r"presynaptic store s = $\sum_t \phi(k_t)$")
+    ax.set_ylabel("calcium Ca (g)")
+    ax.legend(fontsize=8)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
