@@ -19,8 +19,13 @@ def run_in_namespace(run_function, namespace, duration, **kwargs):
         apart from the private call arguments, which are removed again.
     duration : brian2.Quantity
         Simulated time.
+
+    Returns
+    -------
+    Whatever ``run_function`` returns (``astrosim.run`` returns its Simulator).
     """
     call = {"__run__": run_function, "__duration__": duration, "__kwargs__": kwargs}
     frame_globals = dict(namespace)
     frame_globals.update(call)
-    exec("__run__(__duration__, **__kwargs__)", frame_globals)
+    exec("__result__ = __run__(__duration__, **__kwargs__)", frame_globals)
+    return frame_globals["__result__"]
