@@ -27,10 +27,14 @@ def rate_group(n, *, name=None, dt=None):
     return NeuronGroup(n, RATE_EQUATIONS, dt=dt, name=name or "rate_units*")
 
 
-def build(pre, post, *, name=None, dt=None, **overrides):
-    """Return an unconnected Hebbian Synapses object between two groups that have an activity ``a``."""
+def build(pre, post, *, name=None, dt=None, namespace=None, **overrides):
+    """Return an unconnected Hebbian Synapses object between two groups that have an activity ``a``.
+
+    ``namespace`` adds names the groups' activities refer to (e.g. TimedArrays).
+    """
     for group in (pre, post):
         if "a" not in group.variables:
             raise ValueError(f"hebbian: group {group.name!r} needs an activity variable 'a'")
     params = resolve_parameters(PARAMETERS, overrides, "hebbian")
-    return Synapses(pre, post, EQUATIONS, method="euler", namespace=params, dt=dt, name=name or "hebbian*")
+    return Synapses(pre, post, EQUATIONS, method="euler", namespace=dict(params, **(namespace or {})), dt=dt,
+                    name=name or "hebbian*")

@@ -33,6 +33,10 @@ def build(n, *, name=None, dt=None, **overrides):
     return NeuronGroup(n, EQUATIONS, method="euler", namespace=params, dt=dt, name=name or "astro_trace*")
 
 
-def build_coupling(pre, compartments, *, name=None, dt=None):
-    """Summed coupling from presynaptic rate units (variable ``a``) to the compartments' input ``a_in``."""
-    return Synapses(pre, compartments, "a_in_post = a_pre : 1 (summed)", dt=dt, name=name or "astro_trace_in*")
+def build_coupling(pre, compartments, *, name=None, dt=None, namespace=None):
+    """Summed coupling from presynaptic rate units (variable ``a``) to the compartments' input ``a_in``.
+
+    ``namespace`` must hold whatever ``pre``'s ``a`` refers to (e.g. a TimedArray).
+    """
+    return Synapses(pre, compartments, "a_in_post = a_pre : 1 (summed)", dt=dt, namespace=namespace,
+                    name=name or "astro_trace_in*")
