@@ -26,9 +26,9 @@ Write mode
 Read mode
     hidden cells fire at ``rho_h * phi(q_t)``; the synaptic drive ``I_i = sum_j n_j e_ji``
     (efficacy ``e = sigma(u_n + u_a)`` or ``u_n + u_a``) and the astrocyte's calcium response
-    ``C = sum_j n_j Ca_j`` reach the output (ON) cell, whose rate is ``r0_r + rho_o * I_i / C``
-    (divisive, shunting inhibition by the astrocyte: the P = 1/C of Eq. 16; ``r0_r`` > 0 only
-    when the output can be negative, i.e. without sigma). OFF cells are silent in read mode.
+    ``C = sum_j n_j Ca_j`` reach the output pair: the ON cell fires at ``rho_o * max(I_i / C, 0)``,
+    the OFF cell at ``rho_o * max(-I_i / C, 0)`` (divisive, shunting inhibition by the astrocyte:
+    the P = 1/C of Eq. 16). With sigma the drive is positive and OFF cells stay silent.
 """
 from __future__ import annotations
 
@@ -62,7 +62,6 @@ class CircuitStimulus:
     T: float  # slot length, s
     dt: float  # integration step, s
     rho_h: float
-    r0_r: float
     rho_o: float
     eta: float
     kappa: float
@@ -115,11 +114,11 @@ def _astro_eqs(mode):
 
 def _output_eqs(mode):
     drive = ("write_gate(t) * output_drive(t, i) + "
-             "read_gate(t) * (r0_r + rho_o * I / (Cn + 1e-300))")
+             "read_gate(t) * rho_o * clip(I / (Cn + 1e-300), 0, inf)")
     eqs = "I : 1\nCn : 1\nn_off : 1\n"
     if mode == "rate":
         return eqs + f"rate = {drive} : Hz\ndn/dt = rate : 1\n"
-    return eqs + f"rate = clip({drive}, 0*Hz, inf*Hz) : Hz\nn : 1\n"
+    return eqs + f"rate = {drive} : Hz\nn : 1\n"
 
 
 def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: bool = True) -> Circuit:
@@ -160,7 +159,7 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
         "write_gate": b2.TimedArray(stim.write_gate, dt=T * b2.second, name="write_gate"),
         "read_gate": b2.TimedArray(stim.read_gate, dt=T * b2.second, name="read_gate"),
         "T_slot": T * b2.second, "rho_h": stim.rho_h * b2.Hz,
-        "r0_r": stim.r0_r * b2.Hz, "rho_o": stim.rho_o * b2.Hz, "eta": stim.eta,
+        "rho_o": stim.rho_o * b2.Hz, "eta": stim.eta,
         "kappa": stim.kappa, "k_ca": stim.k_ca / b2.second, "n_pump": stim.n_pump,
     }
     spiking = mode == "spiking"
@@ -174,8 +173,9 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
                            namespace=ns, **akw)
     output = b2.NeuronGroup(B * d, _output_eqs(mode), method="euler", order=1, name="output",
                             namespace=ns, **kw)
-    off_eqs = "rate = output_drive_off(t, i) : Hz\n" + ("dn/dt = rate : 1\n" if mode == "rate" else "n : 1\n")
-    output_off = b2.NeuronGroup(B * d, off_eqs, method="euler", order=1, name="output_off", namespace=ns, **kw)
+    off_eqs = ("ratio : 1\nrate = write_gate(t) * output_drive_off(t, i) + read_gate(t) * rho_o * clip(-ratio, 0, inf)"
+               " : Hz\n" + ("dn/dt = rate : 1\n" if mode == "rate" else "n : 1\n"))
+    output_off = b2.NeuronGroup(B * d, off_eqs, method="euler", order=2, name="output_off", namespace=ns, **kw)
     efficacy = "1 / (1 + exp(-(u_n + u_a)))" if stim.sigma else "u_n + u_a"
     syn = b2.Synapses(hidden, output, f"""u_n : 1
                       u_a : 1
@@ -201,6 +201,10 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
     from_astro.run_regularly("na_post = na_pre", dt=T * b2.second, when="start", order=-1, name="release_copy")
     pair = b2.Synapses(output_off, output, name="push_pull_pair", namespace=ns)
     pair.connect(j="i")
+    # Read mode: the OFF cell carries the negative part of its partner's divisive drive.
+    pair_read = b2.Synapses(output, output_off, "ratio_post = I_pre / (Cn_pre + 1e-300) : 1 (summed)",
+                            name="push_pull_read", namespace=ns)
+    pair_read.connect(j="i")
     pair.run_regularly("n_off_post = n_pre", dt=T * b2.second, when="start", order=-1, name="pair_copy")
     resets = [g.run_regularly(f"{v} = 0", dt=T * b2.second, when="start", order=1, name=f"{g.name}_slot_reset")
               for g, v in ((hidden, "n"), (output, "n"), (output_off, "n"), (astro, "na"))]
@@ -213,7 +217,7 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
             "output": b2.StateMonitor(output, ["n", "I", "Cn"], name="output_counts", **kwm),
             "output_off": b2.StateMonitor(output_off, "n", name="output_off_counts", **kwm),
         }
-    net = b2.Network(hidden, astro, output, output_off, syn, to_astro, from_astro, pair, *resets,
+    net = b2.Network(hidden, astro, output, output_off, syn, to_astro, from_astro, pair, pair_read, *resets,
                      *monitors.values())
     return Circuit(stim, mode, net, hidden, output, astro, syn, monitors, ns)
 

@@ -17,7 +17,7 @@ H                         synaptic efficacy sigma(u_n + u_a) (or u_n + u_a witho
 sum_t phi(k_t)            astrocyte process IP3-like store s_j (kappa = 1 / (rho_h T))
 g_j                       astrocyte process calcium Ca_j at its fixed point s_j ** (1 / n_pump)
 C_t = phi(q_t) . g        astrocyte response in read slot t: sum_j n_j Ca_j / (rho_h T)
-L_t,i                     ((output count / T) - r0_r) / rho_o / m_out
+L_t,i                     (ON minus OFF count of output pair i in read slot t) / (rho_o T m_out)
 ========================  =====================================================================
 """
 from __future__ import annotations
@@ -140,17 +140,14 @@ def encode(q, k, v, w_astro=None, *, options: AstromorphicOptions | None = None,
     read_gate[N + settle:] = 1.0
     # Read gain: the largest |I/C| the circuit will produce sets the output's modulation depth.
     ratio = expected_output(q, k, v, w_astro, options) * m_out
-    signed = bool(np.any(ratio < 0))
-    r_max = max(float(np.abs(ratio).max()), 1e-12)
-    rho_o = gains.out_max_rate / r_max / (2.0 if signed else 1.0)
-    r0_r = rho_o * r_max if signed else 0.0
+    rho_o = gains.out_max_rate / max(float(np.abs(ratio).max()), 1e-12)
     steps = round(T / dt)
     if steps < 1 or abs(T / dt - steps) > 1e-9:
         raise ValueError(f"encode: T={T} s must be a positive whole number of steps dt={dt} s")
     return CircuitStimulus(
         hidden_rates=hidden, output_drive=drive, output_drive_off=drive_off, astro_release=release, write_gate=write_gate,
         read_gate=read_gate, batch=B, m=m, d=d, n_tokens=N, settle_slots=settle, T=T, dt=dt,
-        rho_h=rho_h, r0_r=r0_r, rho_o=rho_o, eta=1.0 / (m_in * rho_h * rho_v * T * T),
+        rho_h=rho_h, rho_o=rho_o, eta=1.0 / (m_in * rho_h * rho_v * T * T),
         kappa=1.0 / (rho_h * T), k_ca=k_ca, n_pump=n_pump, sigma=options.sigma,
         info=dict(rho_v=rho_v, m_in=m_in, m_out=m_out, options=options.as_dict()))
 
@@ -188,8 +185,8 @@ def decode(state: dict, stim: CircuitStimulus) -> dict:
     with np.errstate(divide="ignore", invalid="ignore"):
         out["P"] = np.where(out["C"] > 0, 1.0 / (info["m_out"] * out["C"]), 0.0)
         out["L_ratio"] = per_circuit(state["output_I"][r0:r0 + N], d) / cn / info["m_out"]
-    rate = per_circuit(state["output_n"][r0:r0 + N], d) / T
-    out["L"] = (rate - stim.r0_r) / stim.rho_o / info["m_out"]
+    diff = per_circuit(state["output_n"][r0:r0 + N] - state["output_off_n"][r0:r0 + N], d)
+    out["L"] = diff / (stim.rho_o * T * info["m_out"])
     return out
 
 

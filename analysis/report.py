@@ -1,0 +1,126 @@
+"""The compare-attention report: comparisons, sweeps, model substitution and figures into one folder."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import compare, figures, mapping
+
+__all__ = ["compare_report", "write_markdown"]
+
+
+def _say(progress, text):
+    if progress:
+        progress(text)
+
+
+def compare_report(out, *, tokens=8, hidden=4, dim=4, batch=16, T=0.1, times=(0.02, 0.05, 0.1, 0.2, 0.4),
+                   hiddens=(2, 4, 8, 16), dt=5e-4, backend="astrosim", seed=0, source="random",
+                   examples=16, progress=print) -> dict:
+    """Run the whole comparison and write ``report.json``, ``report.md`` and PNG figures into ``out``.
+
+    Parameters
+    ----------
+    source : 'random' or path
+        Random inputs, or a training run folder of an astromorphic IMDB model (then Q, K, V come
+        from its attention layer on ``examples`` test reviews cut to ``tokens`` tokens).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = {"settings": dict(tokens=tokens, hidden=hidden, dim=dim, batch=batch, T=T, times=list(times),
+                               hiddens=list(hiddens), dt=dt, backend=backend, seed=seed, source=str(source))}
+    q, k, v, w = compare.random_inputs(batch, tokens, hidden, dim, seed=seed)
+    _say(progress, f"[1/4] {batch} circuits (N={tokens}, m={hidden}, d={dim}), T={T} s: rate and spiking, "
+                   "astromorphic and kozachkov circuits")
+    res = compare.compare_batch(q, k, v, w, T=T, dt=dt, backend=backend, seed=seed)
+    report["comparison"] = {kind: {mode: {key: r[key] for key in ("scores", "seconds", "simulated", "alpha_fit")}
+                                   for mode, r in res[kind].items()} for kind in ("astromorphic", "kozachkov")}
+    algo = res["algorithmic"]
+    panels = {"circuit (spiking)": res["astromorphic"]["spiking"]["L"][0],
+              "circuit (rate)": res["astromorphic"]["rate"]["L"][0]}
+    panels.update({name: algo[name][0] for name in compare.ALGORITHMS})
+    figures.plot_outputs(panels, out / "outputs.png", title=f"astromorphic circuit, T = {T} s per token")
+    _say(progress, f"[2/4] error against time per token, T in {list(times)}")
+    rows = compare.sweep_time(q, k, v, w, times=times, dt=dt, backend=backend, seed=seed,
+                              progress=lambda r: _say(progress, f"    T={r['T']}: rel. error {r['rel_error']:.4f}"))
+    slope = compare.fit_power([r["T"] for r in rows], [r["rel_error"] for r in rows])
+    report["time_sweep"] = {"rows": rows, "slope": slope}
+    figures.plot_error_vs_time(rows, out / "error_vs_time.png",
+                               title=f"spiking circuit vs astromorphic: error ~ T^{slope:.2f}")
+    rate = compare.simulate(q, k, v, w, T=T, dt=dt, mode="rate", backend=backend)
+    alpha = mapping.fit_alpha(rate["state"]["s"], rate["state"]["Ca"])
+    report["alpha"] = {"fitted": alpha, "configured": mapping.circuit_options("astromorphic").alpha}
+    figures.plot_alpha(rate["state"]["s"], rate["state"]["Ca"], alpha, out / "calcium_alpha.png")
+    _say(progress, f"[3/4] error against hidden width, m in {list(hiddens)}")
+    hrows = compare.sweep_hidden(batch, tokens, dim, hiddens=hiddens, T=T, dt=dt, backend=backend, seed=seed,
+                                 progress=lambda r: _say(progress, f"    m={r['m']}: rel. error {r['rel_error']:.4f}"))
+    report["hidden_sweep"] = hrows
+    figures.plot_error_vs_hidden(hrows, out / "error_vs_hidden.png", title=f"spiking circuit, T = {T} s")
+    if str(source) != "random":
+        _say(progress, f"[4/4] model {source}: {examples} test reviews, {tokens} tokens, circuit attention in place")
+        report["model"] = _model_part(source, examples, tokens, T, dt, backend, seed)
+    else:
+        _say(progress, "[4/4] no model source (--source random)")
+    (out / "report.json").write_text(json.dumps(report, indent=1, default=_jsonable))
+    write_markdown(report, out / "report.md")
+    return report
+
+
+def _model_part(source, examples, tokens, T, dt, backend, seed):
+    from astrosim.train.session import load_run
+
+    from .model_source import model_comparison, select_examples
+
+    cfg, data, model, _ = load_run(source, "cpu")
+    x, y = data.x["test"].cpu().numpy(), data.y["test"].cpu().numpy()
+    xs, ys, idx = select_examples(x, y, examples, tokens)
+    result = model_comparison(model, xs, ys, T=T, dt=dt, backend=backend, seed=seed)
+    result.update(run=str(source), attention=cfg.attention, preset=cfg.preset, test_indices=idx.tolist())
+    return result
+
+
+def _jsonable(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    return str(x)
+
+
+def write_markdown(report: dict, path) -> None:
+    """A short markdown summary of a report dict."""
+    s = report["settings"]
+    lines = [f"# Circuit against algorithmic attention", "",
+             f"{s['batch']} circuits, N = {s['tokens']} tokens, m = {s['hidden']} hidden cells, d = {s['dim']}, "
+             f"T = {s['T']} s per token, dt = {s['dt']} s, back end {s['backend']}, seed {s['seed']}.", "",
+             "| circuit | mode | vs astromorphic | vs kozachkov | vs linear | vs softmax | run s |",
+             "|---|---|---|---|---|---|---|"]
+    for kind, modes in report["comparison"].items():
+        for mode, r in modes.items():
+            cells = [f"{r['scores'][a]['rel_error']['mean']:.3g} / {r['scores'][a]['cosine']['mean']:.4f}"
+                     for a in compare.ALGORITHMS]
+            lines.append(f"| {kind} | {mode} | " + " | ".join(cells) + f" | {r['seconds']:.2f} |")
+    lines += ["", "Cells: mean relative error / mean cosine similarity over circuits.", "",
+              f"Error against time (spiking astromorphic circuit): slope {report['time_sweep']['slope']:.3f} "
+              "in log-log (1/sqrt(T) is -0.5).", "", "| T (s) | rel. error | std | cosine | I/C error |",
+              "|---|---|---|---|---|"]
+    for r in report["time_sweep"]["rows"]:
+        lines.append(f"| {r['T']} | {r['rel_error']:.4f} | {r['rel_error_std']:.4f} | {r['cosine']:.4f} | "
+                     f"{r['rel_error_ratio']:.4f} |")
+    lines += ["", f"Calcium exponent: fitted alpha = {report['alpha']['fitted']:.5f} "
+                  f"(pump Hill coefficient 1/{report['alpha']['configured']}).", "",
+              "| m | rel. error | cosine |", "|---|---|---|"]
+    for r in report["hidden_sweep"]:
+        lines.append(f"| {r['m']} | {r['rel_error']:.4f} | {r['cosine']:.4f} |")
+    if "model" in report:
+        mres = report["model"]
+        lines += ["", f"Model {mres['run']} ({mres['attention']}), {mres['examples']} test reviews cut to "
+                      f"{mres['tokens']} tokens, {mres['heads']} heads, T = {mres['T']} s:", "",
+                  f"- algorithmic attention: accuracy {mres['accuracy_algorithmic']:.4f}"]
+        for mode, acc in mres["accuracy"].items():
+            he = mres["head_error"][mode]
+            lines.append(f"- circuit ({mode}): accuracy {acc:.4f}, agreement with algorithmic "
+                         f"{mres['agreement'][mode]:.4f}, head rel. error {he['rel_error']:.3g}, cosine {he['cosine']:.4f}")
+    Path(path).write_text("\n".join(lines) + "\n")

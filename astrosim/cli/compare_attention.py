@@ -1,0 +1,62 @@
+"""``astrosim compare-attention``: the neuron-astrocyte circuit read out as attention, against the algorithms."""
+NAME = "compare-attention"
+HELP = "simulate write/read neuron-astrocyte circuits and compare their output with algorithmic attention"
+
+
+def _floats(text):
+    return tuple(float(x) for x in text.split(",") if x)
+
+
+def _ints(text):
+    return tuple(int(x) for x in text.split(",") if x)
+
+
+def add_arguments(parser):
+    parser.add_argument("--tokens", type=int, default=8, help="tokens N per sequence (default 8)")
+    parser.add_argument("--dim", type=int, default=4, help="value width d = output cells per circuit (default 4)")
+    parser.add_argument("--hidden", type=int, default=4, help="key width m = hidden cells per circuit (default 4)")
+    parser.add_argument("--time-per-token", type=float, default=0.1, dest="T",
+                        help="presentation time T per token and per query, s (default 0.1)")
+    parser.add_argument("--batch", type=int, default=16, help="circuits simulated at once (default 16)")
+    parser.add_argument("--times", type=_floats, default=(0.02, 0.05, 0.1, 0.2, 0.4),
+                        help="T values of the time sweep, comma-separated")
+    parser.add_argument("--hiddens", type=_ints, default=(2, 4, 8, 16), help="m values of the width sweep")
+    parser.add_argument("--dt", type=float, default=5e-4, help="integration step, s (default 0.5 ms)")
+    parser.add_argument("--source", default="random",
+                        help="'random', or a training run folder of an astromorphic IMDB model (MODEL)")
+    parser.add_argument("--examples", type=int, default=16, help="test reviews for --source MODEL")
+    parser.add_argument("--backend", choices=("astrosim", "brian2"), default="astrosim",
+                        help="astrosim's compiled engine (default) or Brian2's runtime")
+    parser.add_argument("--brian2-target", default="numpy", help="Brian2 code-generation target (default numpy)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--bench", action="store_true",
+                        help="only time circuits/s: one by one in Brian2 against one batched run")
+    parser.add_argument("--out", default="report", help="output folder (default report/)")
+
+
+def run(args):
+    import json
+    from pathlib import Path
+
+    import brian2
+    from brian2.utils.logger import BrianLogger
+
+    brian2.prefs.codegen.target = args.brian2_target
+    BrianLogger.suppress_name("base")  # one-to-one copy statements trigger Brian2's order warning
+    from astrosim.analysis import bench, report
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.bench:
+        result = bench.bench_circuits(args.batch, args.tokens, args.hidden, args.dim, T=args.T, dt=args.dt,
+                                      seed=args.seed)
+        (out / "bench.json").write_text(json.dumps(result, indent=1))
+        for how, ratio in result["ratios"].items():
+            print(f"{how}: {ratio:.1f}x the circuits/s of one-by-one Brian2")
+        return 0
+    rep = report.compare_report(out, tokens=args.tokens, hidden=args.hidden, dim=args.dim, batch=args.batch,
+                                T=args.T, times=args.times, hiddens=args.hiddens, dt=args.dt,
+                                backend=args.backend, seed=args.seed, source=args.source, examples=args.examples)
+    print((out / "report.md").read_text())
+    print(f"figures and report.json in {out}/")
+    return 0
