@@ -52,8 +52,6 @@ class MonitorBuffer:
                 for name, dtype in self.vars.items():
                     a[f"{p}_v_{name}"] = np.zeros((B, self.capacity), dtype=dtype)
         else:
-            a[f"{p}_t"] = np.zeros(n_ticks, dtype=np.float64)
-            a[f"{p}_row"] = np.zeros(1, dtype=np.int64)
             for name, dtype in self.vars.items():
                 shape = (B, n_ticks, self.n_indices) if self.kind == "state" else (B, n_ticks)
                 a[f"{p}_v_{name}"] = np.zeros(shape, dtype=dtype)
@@ -66,31 +64,37 @@ class MonitorBuffer:
             return None
         p = self.prefix
         name = sorted(self.vars)[0]
-        return (f"for _bb in range({self.batch}):\n"
-                f"    if {p}_n[_bb, 0] + {self.n_source} > {p}_v_{name}.shape[1]:\n"
-                f"        return _s + 1")
+        return (f"if {p}_n[_b, 0] + {self.n_source} > {p}_v_{name}.shape[1]:\n"
+                f"    _done[_b] = _s\n    break")
 
-    def collect(self):
-        """New rows of the last chunk: (per-copy list of dicts) in SI units."""
+    def collect_spikes(self):
+        """Per-copy events recorded since the last call; resets the kernel counters."""
+        p, a = self.prefix, self.arrays
+        if self.kind != "spike":
+            return None
+        if not self.record:
+            return [dict() for _ in range(self.batch)]
+        out = []
+        counts = a[f"{p}_n"][:, 0]
+        for b in range(self.batch):
+            n = int(counts[b])
+            out.append({name: a[f"{p}_v_{name}"][b, :n].copy() for name in self.vars})
+        if np.any(counts + self.n_source > self.capacity):
+            self.capacity *= 2
+            for name, dtype in self.vars.items():
+                a[f"{p}_v_{name}"] = np.zeros((self.batch, self.capacity), dtype=dtype)
+        counts[:] = 0
+        return out
+
+    def collect_rows(self, t, rows):
+        """Per-copy rows of a state/rate monitor for one chunk (``rows`` recorded)."""
         p, a = self.prefix, self.arrays
         out = []
-        if self.kind == "spike":
-            if not self.record:
-                return [dict() for _ in range(self.batch)]
-            for b in range(self.batch):
-                n = int(a[f"{p}_n"][b, 0])
-                out.append({name: a[f"{p}_v_{name}"][b, :n].copy() for name in self.vars})
-            if any(int(a[f"{p}_n"][b, 0]) + self.n_source > self.capacity
-                   for b in range(self.batch)):
-                self.capacity *= 2
-        else:
-            rows = int(a[f"{p}_row"][0])
-            t = a[f"{p}_t"][:rows].copy()
-            for b in range(self.batch):
-                d = {"t": t}
-                for name in self.vars:
-                    d[name] = a[f"{p}_v_{name}"][b, :rows].copy()
-                out.append(d)
+        for b in range(self.batch):
+            d = {"t": t[:rows]}
+            for name in self.vars:
+                d[name] = a[f"{p}_v_{name}"][b, :rows].copy()
+            out.append(d)
         return out
 
     def listener_data(self, per_copy, batched):

@@ -12,6 +12,11 @@ from .errors import UnsupportedFeatureError
 __all__ = ["ModuleBuilder", "ArraySpec"]
 
 _IDENT = re.compile(r"\b[_A-Za-z][_A-Za-z0-9]*\b")
+_IDENT_NOATTR = re.compile(r"(?<![.\w])[_A-Za-z][_A-Za-z0-9]*\b")
+_KEEP = {"np", "_rt", "numba", "range", "abs", "min", "max", "int", "float", "bool", "len",
+         "True", "False", "None", "if", "else", "elif", "for", "in", "and", "or", "not",
+         "while", "break", "continue", "pass", "is", "_b", "_rng", "_err", "_ts", "_dts", "_s",
+         "_rowidx"}
 _WRITE = re.compile(r"^(_array_\w+)\[_b, _idx\] = (\w+)$")
 FUNC_ARGS = "_b, _clock_t, _clock_dt, _clock_timestep, _rng, _err"
 
@@ -46,7 +51,6 @@ class ModuleBuilder:
         self.functions = []  # source texts
         self.calls = []  # (clock index, call text)
         self.float_checks = []  # (check id, owner name, variable name)
-        self.post_step = []  # lines executed after each step (outside the batch loop)
         self.capacity_checks = []  # lines returning early when buffers are full
         self.n_funcs = 0
         self.batch_params = {}
@@ -93,18 +97,17 @@ class ModuleBuilder:
                 used.add(param)
                 line = f"{name} = {param}[_b]"
             consts.append(line)
-        args = sorted(n for n in self.arrays if n in used)
-        fname = f"f{self.n_funcs}_{re.sub(r'[^0-9A-Za-z_]', '_', key)}"
+        k = self.n_funcs
         self.n_funcs += 1
-        signature = ", ".join([FUNC_ARGS] + list(extra_args) + args)
-        src = (f"@numba.njit(cache=True)\ndef {fname}({signature}):\n"
-               + _indent("\n".join(consts + [body, "return"]), 1) + "\n")
-        self.functions.append(src)
-        call_args = ", ".join(
-            [f"_b, _ts[{clock_index}] * _dts[{clock_index}], _dts[{clock_index}], "
-             f"_ts[{clock_index}], _rng, _err"] + list(extra_args) + args)
-        self.calls.append((clock_index, f"{fname}({call_args})"))
-        return fname
+        text = "\n".join(consts + [body])
+        keep = set(self.arrays) | _KEEP
+        text = _IDENT_NOATTR.sub(
+            lambda m: m.group(0) if m.group(0) in keep else f"{m.group(0)}__{k}", text)
+        prefix = (f"_clock_t__{k} = _ts[_b, {clock_index}] * _dts[{clock_index}]\n"
+                  f"_clock_dt__{k} = _dts[{clock_index}]\n"
+                  f"_clock_timestep__{k} = _ts[_b, {clock_index}]\n")
+        self.calls.append((clock_index, f"# {key}\n" + prefix + text))
+        return key
 
     def n_of(self, co):
         var = co.variables["N"]
@@ -126,7 +129,7 @@ class ModuleBuilder:
             cid = len(self.float_checks)
             self.float_checks.append((cid, owner_name, varname))
             lines.append(f"if not (abs({varname}) < np.inf):\n"
-                         f"    _err[0] = {cid}\n    _err[1] = _idx\n    _err[2] = _b")
+                         f"    _err[_b, 0] = {cid}\n    _err[_b, 1] = _idx")
         return "\n".join(lines)
 
     # -- templates ------------------------------------------------------------------------
@@ -250,31 +253,25 @@ class ModuleBuilder:
     def _statemonitor(self, co, head, vc, ctx):
         m = ctx["monitor"]
         kw = co.code["kwds"]
-        self.buffer(f"{m}_t", kind="monitor")
-        self.buffer(f"{m}_row", kind="monitor")
         idx = self.acc(co.variables["_indices"], "_i")
         nidx = f"{self.array(co.variables['_indices'])}.shape[-1]"
-        lines = [f"_row = {m}_row[0]", f"if _b == 0:\n    {m}_t[_row] = _clock_t", head,
+        lines = [f"_row = _rowidx[_s, {ctx['clock_index']}]", head,
                  f"for _i in range({nidx}):", f"    _idx = {idx}",
                  "    _vectorisation_idx = _idx", _indent(vc, 1)]
         for name in sorted(kw["_recorded_variables"]):
             self.buffer(f"{m}_v_{name}", batched=True, kind="monitor")
             lines.append(f"    {m}_v_{name}[_b, _row, _i] = _to_record_{name}")
-        self.post_step.append((ctx["clock_index"], f"{m}_row[0] += 1"))
         return "\n".join(lines)
 
     def _ratemonitor(self, co, ctx):
         m = ctx["monitor"]
         v = co.variables
         es = self.array(v["_spikespace"])
-        self.buffer(f"{m}_t", kind="monitor")
-        self.buffer(f"{m}_row", kind="monitor")
         self.buffer(f"{m}_v_rate", batched=True, kind="monitor")
         start, stop = literal(v["_source_start"].value), literal(v["_source_stop"].value)
         nsrc = literal(v["_num_source_neurons"].value)
-        self.post_step.append((ctx["clock_index"], f"{m}_row[0] += 1"))
         return "\n".join([
-            f"_row = {m}_row[0]", f"if _b == 0:\n    {m}_t[_row] = _clock_t", "_c = 0",
+            f"_row = _rowidx[_s, {ctx['clock_index']}]", "_c = 0",
             f"for _j in range({es}[_b, {es}.shape[1] - 1]):",
             f"    _idx = {es}[_b, _j]",
             f"    if _idx >= {start} and _idx < {stop}:", "        _c += 1",
@@ -283,27 +280,31 @@ class ModuleBuilder:
 
     # -- the fused loop -------------------------------------------------------------------
     def add_capacity_check(self, line):
+        """Kernel lines (inside the step loop) that stop a copy before its buffers overflow."""
         self.capacity_checks.append(line)
 
     def source(self, parallel):
-        """Full module source: helpers, functions and ``run_chunk``."""
+        """Full module source of ``run_chunk``; returns ``(source, argument names)``.
+
+        Every batch copy runs the whole chunk on its own (``prange`` over copies), from
+        ``_start[b]``; it stops early (``_done[b]``) when its spike buffers are nearly full
+        or a state variable became NaN/inf.
+        """
         args = list(self.arrays)
         loop = "numba.prange" if parallel else "range"
-        body = ["for _s in range(_nsteps):", f"    for _b in {loop}({self.batch}):"]
-        for clock_index, call in self.calls:
-            body.append(f"        if _ticks[_s, {clock_index}]:\n            {call}")
-        if not self.calls:
-            body.append("        pass")
-        for clock_index, line in self.post_step:
-            body.append(f"    if _ticks[_s, {clock_index}]:\n        {line}")
-        body.append("    for _c in range(_ts.shape[0]):\n        if _ticks[_s, _c]:\n"
-                    "            _ts[_c] += 1")
-        body.append("    if _err[0] >= 0:\n        _err[3] = _s\n        return _s + 1")
+        body = [f"for _b in {loop}({self.batch}):", "    _done[_b] = _nsteps",
+                "    for _s in range(_start[_b], _nsteps):"]
         for line in self.capacity_checks:
-            body.append(_indent(line, 1))
-        body.append("return _nsteps")
-        header = ("import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n")
+            body.append(_indent(line, 2))
+        for clock_index, call in self.calls:
+            body.append(f"        if _ticks[_s, {clock_index}]:\n{_indent(call, 3)}")
+        body.append("        for _c in range(_dts.shape[0]):\n            if _ticks[_s, _c]:\n"
+                    "                _ts[_b, _c] += 1")
+        body.append("        if _err[_b, 0] >= 0:\n            _err[_b, 3] = _s\n"
+                    "            _done[_b] = _s + 1\n            break")
+        body.append("return 0")
+        header = "import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n"
         main = (f"@numba.njit(cache=True, parallel={bool(parallel)})\n"
-                f"def run_chunk(_nsteps, _ticks, _ts, _dts, _rng, _err, {', '.join(args)}):\n"
-                + _indent("\n".join(body), 1) + "\n")
-        return header + "\n\n".join(self.functions) + "\n\n" + main, args
+                f"def run_chunk(_nsteps, _ticks, _rowidx, _ts, _dts, _rng, _err, _start, _done, "
+                f"{', '.join(args)}):\n" + _indent("\n".join(body), 1) + "\n")
+        return header + main, args

@@ -190,21 +190,22 @@ class Simulator:
         if self._rng is None:
             seed = self.seed if self.seed is not None else np.random.randint(2 ** 31)
             self._rng = runtime.seed_states(seed, self.B)
-        ts = np.array([c.variables["timestep"].get_value()[0] for c in clocks], dtype=np.int64)
+        ts0 = np.array([c.variables["timestep"].get_value()[0] for c in clocks], dtype=np.int64)
         dts = np.array([c.dt_ for c in clocks], dtype=np.float64)
         i_end = np.array([c._i_end for c in clocks], dtype=np.int64)
         if len(clocks) == 1:
-            sched = np.ones((max(int(i_end[0] - ts[0]), 0), 1), dtype=np.bool_)
+            sched = np.ones((max(int(i_end[0] - ts0[0]), 0), 1), dtype=np.bool_)
         else:
-            sched = runtime.clock_schedule(ts, dts, i_end, 1e-4)
-        err = np.full(4, -1, dtype=np.int64)
+            sched = runtime.clock_schedule(ts0, dts, i_end, 1e-4)
+        ts = np.ascontiguousarray(np.repeat(ts0[None, :], self.B, axis=0))
+        kernel = _Kernel(module, argnames, arrays, sched, ts, dts, self.B)
+        kernel._rng = self._rng
         for mb in monbufs:
             arrays.update(mb.allocate(0))
-        module.run_chunk(0, sched[:0], ts, dts, self._rng, err,
-                         *[arrays[n] for n in argnames])
+        kernel.call(0, 0)
         self.timings["compile"] += time.perf_counter() - t_comp
-        self._loop(module, argnames, arrays, sched, ts, dts, clocks, monbufs, builder, err,
-                   duration_s, report, report_period, listeners)
+        self._loop(kernel, clocks, monbufs, builder, duration_s, report, report_period,
+                   listeners)
 
     def _build(self, captured):
         device = get_device()
@@ -267,8 +268,8 @@ class Simulator:
             raise RuntimeError(f"internal error: no value for kernel arrays {missing}")
         return arrays
 
-    def _loop(self, module, argnames, arrays, sched, ts, dts, clocks, monbufs, builder, err,
-              duration_s, report, report_period, listeners):
+    def _loop(self, kernel, clocks, monbufs, builder, duration_s, report, report_period,
+              listeners):
         net = self.network
         device = get_device()
         reporter = _make_reporter(report)
@@ -279,30 +280,34 @@ class Simulator:
         if reporter:
             reporter(0 * second, 0.0, t_start * second, duration_s * second)
         next_report = start_wall + float(report_period)
-        total = len(sched)
-        pos = 0
-        chunk = 200
-        error = None
+        total = len(kernel.sched)
+        pos, chunk, error = 0, 200, None
         try:
             while pos < total:
                 if net._stopped or Network._globally_stopped:
                     break
                 n = min(chunk, total - pos)
-                ticks = sched[pos:pos + n]
+                ticks = kernel.sched[pos:pos + n]
+                ts_before = kernel.ts[0].copy()
                 for mb in monbufs:
-                    arrays.update(mb.allocate(int(ticks[:, mb.clock_index].sum())))
+                    if mb.kind != "spike":
+                        kernel.arrays.update(mb.allocate(int(ticks[:, mb.clock_index].sum())))
                 t0 = time.perf_counter()
-                done = module.run_chunk(n, ticks, ts, dts, self._rng, err,
-                                        *[arrays[a] for a in argnames])
+                spikes = self._run_pieces(kernel, pos, n, monbufs)
                 elapsed = time.perf_counter() - t0
                 self.timings["run"] += elapsed
+                done = int(kernel.done.min())
                 pos += done
-                self._flush(monbufs, listeners, _current_time(ts, dts))
-                net.t_ = _current_time(ts, dts)
-                if err[0] >= 0:
-                    error = self._nan_error(builder, err, sched[pos - done + err[3]], ts, dts)
+                self._flush(monbufs, spikes, ticks, done, ts_before, kernel.dts, listeners,
+                            _current_time(kernel.ts[0], kernel.dts))
+                net.t_ = _current_time(kernel.ts[0], kernel.dts)
+                bad = np.nonzero(kernel.err[:, 0] >= 0)[0]
+                if len(bad):
+                    b = int(bad[0])
+                    error = self._nan_error(builder, kernel.err[b], b,
+                                            ticks[int(kernel.err[b, 3])], kernel.ts[b], kernel.dts)
                     break
-                if elapsed < _CHUNK_SECONDS / 4 and done == n:
+                if elapsed < _CHUNK_SECONDS / 4:
                     chunk = min(chunk * 2, 1 << 20)
                 elif elapsed > _CHUNK_SECONDS * 2:
                     chunk = max(chunk // 2, 1)
@@ -311,8 +316,8 @@ class Simulator:
                              pos / max(total, 1), t_start * second, duration_s * second)
                     next_report = time.perf_counter() + float(report_period)
         finally:
-            self._finish(clocks, ts, dts, pos == total and error is None, start_wall,
-                         duration_s, t_start, listeners)
+            self._finish(clocks, kernel.ts[0], kernel.dts, pos == total and error is None,
+                         start_wall, duration_s, t_start, listeners)
         if reporter:
             reporter((time.perf_counter() - start_wall) * second,
                      device._last_run_completed_fraction, t_start * second,
@@ -320,10 +325,40 @@ class Simulator:
         if error is not None:
             raise error
 
-    def _flush(self, monbufs, listeners, t_now):
+    def _run_pieces(self, kernel, pos, n, monbufs):
+        """Run one chunk, resuming copies whose spike buffers filled up; returns spikes."""
+        spikes = {mb.prefix: [dict() for _ in range(self.B)]
+                  for mb in monbufs if mb.kind == "spike"}
+        kernel.start[:] = 0
+        while True:
+            kernel.call(n, pos)
+            for mb in monbufs:
+                if mb.kind != "spike":
+                    continue
+                piece = mb.collect_spikes()
+                kernel.arrays.update(mb.arrays)
+                for b, d in enumerate(piece):
+                    acc = spikes[mb.prefix][b]
+                    for name, values in d.items():
+                        acc.setdefault(name, []).append(values)
+            if np.all(kernel.done >= n) or np.any(kernel.err[:, 0] >= 0):
+                break
+            kernel.start[:] = kernel.done
+        out = {}
+        for prefix, per_copy in spikes.items():
+            out[prefix] = [{k: np.concatenate(v) for k, v in d.items()} for d in per_copy]
+        return out
+
+    def _flush(self, monbufs, spikes, ticks, done, ts_before, dts, listeners, t_now):
         data = {}
         for mb in monbufs:
-            per_copy = mb.collect()
+            if mb.kind == "spike":
+                per_copy = spikes[mb.prefix]
+            else:
+                c = mb.clock_index
+                rows = int(ticks[:done, c].sum())
+                t = (ts_before[c] + np.arange(rows)) * dts[c]
+                per_copy = mb.collect_rows(t, rows)
             if self.batch is None and self.keep_in_monitors:
                 mb.write_to_brian(per_copy[0])
             elif self.batch is not None and self.keep_in_monitors:
@@ -333,11 +368,11 @@ class Simulator:
         for listener in listeners:
             listener.on_chunk(self, data, t_now)
 
-    def _nan_error(self, builder, err, tick_row, ts, dts):
+    def _nan_error(self, builder, err, b, tick_row, ts, dts):
         _, owner, varname = builder.float_checks[int(err[0])]
         ticking = [k for k in range(len(ts)) if tick_row[k]]
         t = min((ts[k] - 1) * dts[k] for k in ticking) if ticking else float("nan")
-        idx, b = int(err[1]), int(err[2])
+        idx = int(err[1])
         where = f" (batch copy {b})" if self.batch is not None else ""
         return SimulationError(
             f"{owner}: state variable '{varname}' became NaN or infinite at index {idx}"
@@ -364,6 +399,26 @@ class Simulator:
         net.after_run()
         for listener in listeners:
             listener.on_run_end(self)
+
+
+class _Kernel:
+    """The compiled ``run_chunk`` with its argument arrays and per-copy bookkeeping."""
+
+    def __init__(self, module, argnames, arrays, sched, ts, dts, batch):
+        self.module, self.argnames, self.arrays = module, argnames, arrays
+        self.sched, self.ts, self.dts = sched, ts, dts
+        self.err = np.full((batch, 4), -1, dtype=np.int64)
+        self.start = np.zeros(batch, dtype=np.int64)
+        self.done = np.zeros(batch, dtype=np.int64)
+
+    def call(self, n, pos):
+        ticks = self.sched[pos:pos + n]
+        rowidx = np.ascontiguousarray(np.cumsum(ticks, axis=0, dtype=np.int64) - ticks)
+        if n == 0:
+            rowidx = np.zeros((0, self.dts.shape[0]), dtype=np.int64)
+        return self.module.run_chunk(n, ticks, rowidx, self.ts, self.dts, self._rng, self.err,
+                                     self.start, self.done,
+                                     *[self.arrays[a] for a in self.argnames])
 
 
 def _current_time(ts, dts):
