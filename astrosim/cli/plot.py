@@ -24,6 +24,7 @@ def add_arguments(parser):
     parser.add_argument("--threshold", type=float, help="calcium threshold in SI units (mol/m^3 = mM)")
     parser.add_argument("--max-neurons", type=int, default=400, help="raster: most neurons drawn")
     parser.add_argument("--batch", type=int, default=0, help="batch copy to draw (batched runs)")
+    parser.add_argument("--dpi", type=int, default=120, help="resolution of PNG output")
     parser.add_argument("-o", "--output", required=True, help="output figure (.png, .pdf or .svg)")
 
 
@@ -43,7 +44,8 @@ def run(args):
     elif args.kind == "rates":
         options.update(batch=args.batch)
     try:
-        out = plot_file(args.file, args.output, args.kind, args.group, args.t_start, args.t_stop, **options)
+        out = plot_file(args.file, args.output, args.kind, args.group, args.t_start, args.t_stop,
+                        dpi=args.dpi, **options)
     except (FileNotFoundError, H5FormatError, ValueError, KeyError) as err:
         print(f"astrosim plot: error: {err}", file=sys.stderr)
         return 2

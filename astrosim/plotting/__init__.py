@@ -15,7 +15,7 @@ KINDS = {
 }
 
 
-def plot_file(path, output, kind="summary", group=None, t_start=None, t_stop=None, **options):
+def plot_file(path, output, kind="summary", group=None, t_start=None, t_stop=None, dpi=120, **options):
     """Open an astrosim HDF5 file, draw one figure of ``kind`` and save it to ``output`` (png/pdf/svg).
 
     Returns the output path.
@@ -30,4 +30,4 @@ def plot_file(path, output, kind="summary", group=None, t_start=None, t_stop=Non
         raise ValueError(f"unknown plot kind '{kind}'; choose one of {', '.join(KINDS)}")
     with load(path) as rec:
         fig = KINDS[kind](rec, group=group, t_start=t_start, t_stop=t_stop, **options)
-        return save_figure(fig, output)
+        return save_figure(fig, output, dpi=dpi)

@@ -83,10 +83,10 @@ def add_note(ax, text):
         ax.text(0.995, 1.01, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="0.3")
 
 
-def save_figure(fig, output):
-    """Save ``fig`` (format from the file suffix: png, pdf, svg) and close it."""
+def save_figure(fig, output, dpi=120):
+    """Save ``fig`` (format from the file suffix: png, pdf, svg; ``dpi`` for png) and close it."""
     import matplotlib.pyplot as plt
 
-    fig.savefig(output, dpi=120 if str(output).lower().endswith(".png") else None, bbox_inches="tight")
+    fig.savefig(output, dpi=dpi if str(output).lower().endswith(".png") else None, bbox_inches="tight")
     plt.close(fig)
     return output

@@ -36,6 +36,10 @@ def plot_traces(rec, group=None, variables=None, t_start=None, t_stop=None, max_
     mons = pick_monitors(rec, "state", group)
     if not mons:
         raise ValueError(f"{rec.path}: no StateMonitor" + (f" for '{group}'" if group else ""))
+    if group is None:  # prefer a monitor recording a membrane potential (volt)
+        volt = (2, 1, -3, -1, 0, 0, 0)
+        mons.sort(key=lambda m: not any(
+            tuple(int(d) for d in m.dataset(v).attrs.get("dimensions", ())) == volt for v in m.variables))
     mon = mons[0]
     names = [v for v in mon.variables if v != "t"] if variables is None else list(variables)
     missing = [v for v in names if v not in mon.variables]
@@ -49,6 +53,8 @@ def plot_traces(rec, group=None, variables=None, t_start=None, t_stop=None, max_
     for k, (ax, var) in enumerate(zip(axes, names)):
         note, _ = _trace_panel(ax, mon, var, t0, t1, max_traces, batch, scale)
         add_note(ax, note if k == 0 else "")
+        if k and ax.get_legend() is not None:  # one legend (first panel) is enough
+            ax.get_legend().remove()
     title = f"{mon.name}: state of '{mon.source}'"
     if mon.batch_size:
         title += f" (batch copy {batch} of {mon.batch_size})"
@@ -112,8 +118,8 @@ def plot_calcium(rec, group=None, variable=None, threshold=None, t_start=None, t
     if threshold is not None:
         thr_scaled, _ = display_unit(np.array([float(np.asarray(threshold))]), mon.dataset(variable))
         text = f"threshold {label + ' = ' if label else ''}{thr_scaled[0]:.3g} {unit}"
-        ax.axhline(thr_scaled[0], color="C3", ls="--", lw=1.2, label=text)
-        ax.legend(fontsize=7, frameon=False, loc="lower right")
+        line = ax.axhline(thr_scaled[0], color="k", ls="--", lw=1.2, label=text)
+        ax.legend(handles=[line], fontsize=8, frameon=False, loc="lower right")
     ax.set_title(f"{mon.name}: {variable} of '{mon.source}'", fontsize=10, loc="left")
     ax.set_xlabel(tlabel)
     if len(t_all):
