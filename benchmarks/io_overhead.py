@@ -9,6 +9,11 @@ in one process (same build seed, alternating order, median of the repeats):
                 (``keep_in_monitors=False``, the streaming set-up).
 
 Usage: ``python benchmarks/io_overhead.py [--duration 1.0] [--repeats 3]``
+
+``--memory`` instead measures the peak memory of streaming *every* state variable of
+``--cells`` LIF cells (``StateMonitor(G, True, record=True)``, ``keep_in_monitors=False``) for
+several durations, each in a fresh process: bounded memory means the peak does not grow
+with the amount of data written.
 """
 import argparse
 import os
@@ -18,6 +23,7 @@ import tempfile
 import time
 
 import brian2 as b2
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from networks import build_coba  # noqa: E402
@@ -77,11 +83,77 @@ def one_run(variant, duration, tmpdir, seed=2018):
     return wall, n, (listeners[0].seconds if listeners else 0.0)
 
 
+def memory_child(cells, duration, path):
+    """One streaming run of ``cells`` cells recording every state variable; prints its numbers."""
+    import resource
+
+    b2.prefs.codegen.target = "numpy"
+    tau = 10 * b2.ms
+    G = b2.NeuronGroup(cells, "dv/dt = (I - v)/tau : volt (unless refractory)\nI : volt\nw : 1",
+                       threshold="v > 10*mV", reset="v = 0*mV; w += 1", refractory=2 * b2.ms,
+                       method="exact", name="cells")
+    G.I = "(5 + 10.0*i/N) * mV"
+    M = b2.StateMonitor(G, True, record=True, name="all_state")
+    net = b2.Network(G, M)
+    sim = astrosim.Simulator(net, seed=1, keep_in_monitors=False)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    rows = ChunkRows()
+    sim.run(duration * b2.second, namespace={"tau": tau}, listeners=[aio.H5Recorder(path, overwrite=True), rows])
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with aio.load(path) as rec:
+        ds = [rec["all_state"].dataset(v) for v in rec["all_state"].variables if v != "t"]
+        raw = sum(d.size * d.dtype.itemsize for d in ds) / 2**20
+        names = [v for v in rec["all_state"].variables if v != "t"]
+    size = os.path.getsize(path) / 2**20
+    print(f"MEMORY cells={cells} duration={duration} vars={names} raw_MB={raw:.0f} file_MB={size:.0f} "
+          f"peak_rss_MB={peak:.0f} rss_before_run_MB={rss0:.0f} wall_s={wall:.1f} "
+          f"largest_engine_chunk={rows.largest} steps ({rows.largest_bytes / 2**20:.0f} MB)", flush=True)
+
+
+class ChunkRows:
+    """Listener noting the largest chunk (time steps, bytes) the engine handed over."""
+
+    largest = largest_bytes = 0
+
+    def on_run_start(self, sim, duration):
+        pass
+
+    def on_chunk(self, sim, data, t_end):
+        for rows in data.values():
+            self.largest = max(self.largest, len(rows["t"]))
+            self.largest_bytes = max(self.largest_bytes, sum(np.asarray(a).nbytes for a in rows.values()))
+
+    def on_run_end(self, sim):
+        pass
+
+
+def memory_main(cells, durations):
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmpdir:
+        for d in durations:
+            out = subprocess.run([sys.executable, __file__, "--memory-child", str(cells), str(d),
+                                  os.path.join(tmpdir, "mem.h5")], capture_output=True, text=True)
+            lines = [ln for ln in out.stdout.splitlines() if ln.startswith("MEMORY")]
+            print(lines[0] if lines else out.stderr[-2000:], flush=True)
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=1.0, help="simulated seconds per run")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--memory", action="store_true", help="peak-memory mode (see module doc)")
+    parser.add_argument("--cells", type=int, default=10_000)
+    parser.add_argument("--durations", type=float, nargs="+", default=[0.05, 0.2, 0.8])
+    parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.memory_child:
+        return memory_child(int(args.memory_child[0]), float(args.memory_child[1]), args.memory_child[2]) or 0
+    if args.memory:
+        return memory_main(args.cells, args.durations)
     b2.prefs.codegen.target = "numpy"
     variants = ("plain", "monitor", "hdf5")
     times = {v: [] for v in variants}

@@ -137,7 +137,7 @@ class MonitorWriter:
             if var not in self.buffers:
                 continue
             arr = np.asarray(values)
-            if arr.size or arr.ndim:
+            if arr.ndim > self.axes[var] and arr.shape[self.axes[var]] > 0:
                 self.buffers[var].append(arr)
         self.write(force=False)
 
@@ -146,20 +146,49 @@ class MonitorWriter:
         return sum(a.nbytes for buf in self.buffers.values() for a in buf)
 
     def write(self, force=True):
-        """Write buffered rows; unless ``force``, only those that complete whole chunks."""
-        for var, buf in self.buffers.items():
-            if not buf:
+        """Write buffered rows; unless ``force``, only those that complete whole chunks.
+
+        Rows are written from the engine's arrays without concatenating them; only the few rows
+        needed to complete a partly filled chunk are copied, so the extra memory stays below one
+        row of chunks per variable.
+        """
+        for var, pending in self.buffers.items():
+            if not pending:
                 continue
             dset, axis = self.datasets[var], self.axes[var]
-            n_buf = sum(a.shape[axis] for a in buf)
-            size = dset.shape[axis]
             crow = dset.chunks[axis]
+            size = dset.shape[axis]
+            n_buf = sum(a.shape[axis] for a in pending)
             n_write = n_buf if force else ((size + n_buf) // crow) * crow - size
             if n_write <= 0:
                 continue
-            data = np.concatenate(buf, axis=axis) if len(buf) > 1 else buf[0]
-            head = data[(slice(None),) * axis + (slice(0, n_write),)]
-            tail = data[(slice(None),) * axis + (slice(n_write, None),)]
             dset.resize(size + n_write, axis=axis)
-            dset[(slice(None),) * axis + (slice(size, size + n_write),)] = head.astype(dset.dtype, copy=False)
-            self.buffers[var] = [np.ascontiguousarray(tail)] if tail.shape[axis] else []
+            pos, stop = size, size + n_write
+            head = min((-size) % crow, n_write)
+            if head:  # complete the partly filled chunk first (a small copy at most)
+                pos = self._put(dset, axis, pos, _take(pending, head, axis))
+            while pos < stop:
+                pos = self._put(dset, axis, pos, _take(pending, min(pending[0].shape[axis], stop - pos), axis))
+            self.buffers[var] = [np.array(a, copy=True) for a in pending]
+
+    @staticmethod
+    def _put(dset, axis, pos, block):
+        n = block.shape[axis]
+        dset[(slice(None),) * axis + (slice(pos, pos + n),)] = block.astype(dset.dtype, copy=False)
+        return pos + n
+
+
+def _take(pending, n, axis):
+    """Remove the first ``n`` rows (along ``axis``) from the list of arrays ``pending``."""
+    parts = []
+    while n > 0:
+        a = pending[0]
+        k = a.shape[axis]
+        if k <= n:
+            parts.append(pending.pop(0))
+            n -= k
+        else:
+            parts.append(a[(slice(None),) * axis + (slice(0, n),)])
+            pending[0] = a[(slice(None),) * axis + (slice(n, None),)]
+            n = 0
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
