@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from .compare import random_inputs, simulate
+from .compare import random_inputs, simulate, simulate_trials
 
 __all__ = ["bench_circuits"]
 
@@ -17,11 +17,12 @@ def _timed(fn):
 
 
 def bench_circuits(batch=16, tokens=8, hidden=4, dim=4, *, T=0.05, dt=5e-4, mode="spiking", seed=0,
-                   backends=("brian2", "astrosim"), progress=print) -> dict:
+                   backends=("brian2", "astrosim"), trials=4, progress=print) -> dict:
     """Time ``batch`` circuits (a) one by one with Brian2, (b) batched with each back end.
 
-    Wall times cover encode, build, run and read-out; the astrosim batch is run twice, the first
-    time including numba compilation (cached on disk afterwards), the second warm.
+    Wall times cover encode, build, run and read-out; each astrosim variant is run twice, the first
+    time including numba compilation (cached on disk afterwards), the second warm. With
+    ``trials > 1`` the batch is also run as ``trials`` noise realisations on the engine's batch axis.
 
     Returns
     -------
@@ -33,10 +34,11 @@ def bench_circuits(batch=16, tokens=8, hidden=4, dim=4, *, T=0.05, dt=5e-4, mode
                                        backend=backend, seed=seed)
     rows = []
 
-    def add(how, seconds, run_s=None):
-        rows.append({"how": how, "seconds": seconds, "circuits_per_s": batch / seconds, "run_s": run_s})
+    def add(how, seconds, run_s=None, count=batch):
+        rows.append({"how": how, "seconds": seconds, "circuits": count, "circuits_per_s": count / seconds,
+                     "run_s": run_s})
         if progress:
-            progress(f"{how:40s} {seconds:9.3f} s  {batch / seconds:9.3f} circuits/s")
+            progress(f"{how:52s} {seconds:9.3f} s  {count / seconds:9.3f} circuits/s")
 
     total = 0.0
     run_total = 0.0
@@ -53,6 +55,14 @@ def bench_circuits(batch=16, tokens=8, hidden=4, dim=4, *, T=0.05, dt=5e-4, mode
         add(f"astrosim, {batch} circuits, cold (compile)", sec, out["state"]["timings"].get("run"))
         sec, out = _timed(lambda: sim(slice(None), "astrosim"))
         add(f"astrosim, {batch} circuits, warm", sec, out["state"]["timings"].get("run"))
+        if trials > 1:
+            run = lambda: simulate_trials(q, k, v, w, trials=trials, T=T, dt=dt, mode=mode, seed=seed)  # noqa: E731
+            sec, outs = _timed(run)
+            add(f"astrosim, {batch} circuits x {trials} trials (batch axis), cold", sec,
+                outs[0]["state"]["timings"].get("run"), batch * trials)
+            sec, outs = _timed(run)
+            add(f"astrosim, {batch} circuits x {trials} trials (batch axis), warm", sec,
+                outs[0]["state"]["timings"].get("run"), batch * trials)
     base = rows[0]["circuits_per_s"]
     ratios = {r["how"]: r["circuits_per_s"] / base for r in rows[1:]}
     return {"settings": dict(batch=batch, tokens=tokens, hidden=hidden, dim=dim, T=T, dt=dt, mode=mode),

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["CircuitStimulus", "Circuit", "build_circuit", "run_circuit", "MODES"]
+__all__ = ["CircuitStimulus", "Circuit", "build_circuit", "run_circuit", "run_trials", "collect_state", "MODES"]
 
 MODES = ("rate", "spiking")
 
@@ -266,31 +266,66 @@ def run_circuit(circuit: Circuit, backend: str = "brian2", *, seed: int | None =
     return state
 
 
-def collect_state(circuit: Circuit, seconds: float = float("nan")) -> dict:
-    """Read the circuit's monitors and final synaptic/astrocytic state into numpy arrays."""
+def run_trials(circuit: Circuit, trials: int, *, seed: int | None = None) -> list:
+    """Run ``trials`` independent noise realisations of a built (spiking) circuit in one engine
+    run, on astrosim's batch axis (``Simulator(net, batch=trials)``).
+
+    Returns a list of ``trials`` state dicts as :func:`run_circuit` gives; ``seconds`` and
+    ``timings`` (of the one shared run) are repeated in each.
+    """
+    import time
+
+    import astrosim
+    import brian2 as b2
+
+    sim = astrosim.Simulator(circuit.network, batch=int(trials), seed=seed)
+    t0 = time.perf_counter()
+    sim.run(circuit.stimulus.duration * b2.second)
+    seconds = time.perf_counter() - t0
+    data = {key: sim.monitor_data(mon) for key, mon in circuit.monitors.items()}
+    finals = {name: np.asarray(sim.get_states(obj, name)) for name, obj in
+              (("u_n", circuit.synapses), ("u_a", circuit.synapses), ("Ca", circuit.astro), ("s", circuit.astro))}
+    states = []
+    for b in range(int(trials)):
+        rows = {f"{key}.{var}": np.asarray(values[var][b]) for key, values in data.items()
+                for var in values if var != "t"}
+        state = collect_state(circuit, seconds, rows=rows, finals={k: v[b] for k, v in finals.items()})
+        state["timings"] = dict(getattr(sim, "timings", {}) or {})
+        states.append(state)
+    return states
+
+
+def collect_state(circuit: Circuit, seconds: float = float("nan"), *, rows: dict | None = None,
+                  finals: dict | None = None) -> dict:
+    """Read the circuit's monitors and final synaptic/astrocytic state into numpy arrays.
+
+    ``rows`` (``'monitor.var'`` -> (k, n) arrays) and ``finals`` (name -> flat array) replace the
+    Brian2 objects' own values (used for one copy of a batched engine run).
+    """
     stim = circuit.stimulus
     B, m, d = stim.batch, stim.m, stim.d
     mon = circuit.monitors
     slots = stim.slots
-    # Monitor row k (t = k T) holds the counts of slot k - 1.
+
+    def rec(key, var):
+        values = rows[f"{key}.{var}"] if rows is not None else np.asarray(getattr(mon[key], var)).T
+        return values[1:slots + 1]  # monitor row k (t = k T) holds the counts of slot k - 1
+
     state = {
-        "hidden_n": np.asarray(mon["hidden"].n).T[1:slots + 1],
-        "astro_na": np.asarray(mon["astro"].na).T[1:slots + 1],
-        "astro_Ca": np.asarray(mon["astro"].Ca).T[1:slots + 1],
-        "astro_s": np.asarray(mon["astro"].s).T[1:slots + 1],
-        "output_n": np.asarray(mon["output"].n).T[1:slots + 1],
-        "output_off_n": np.asarray(mon["output_off"].n).T[1:slots + 1],
-        "output_I": np.asarray(mon["output"].I).T[1:slots + 1],
-        "output_Cn": np.asarray(mon["output"].Cn).T[1:slots + 1],
+        "hidden_n": rec("hidden", "n"), "astro_na": rec("astro", "na"), "astro_Ca": rec("astro", "Ca"),
+        "astro_s": rec("astro", "s"), "output_n": rec("output", "n"), "output_off_n": rec("output_off", "n"),
+        "output_I": rec("output", "I"), "output_Cn": rec("output", "Cn"),
     }
     for key, value in state.items():
         if value.shape[0] != slots:
             raise RuntimeError(f"collect_state: monitor for {key} has {value.shape[0]} slot rows, expected {slots}")
     syn = circuit.synapses
     order = np.lexsort((np.asarray(syn.j[:]), np.asarray(syn.i[:])))
-    state["u_n"] = np.asarray(syn.u_n[:])[order].reshape(B, m, d)
-    state["u_a"] = np.asarray(syn.u_a[:])[order].reshape(B, m, d)
-    state["Ca"] = np.asarray(circuit.astro.Ca[:]).reshape(B, m)
-    state["s"] = np.asarray(circuit.astro.s[:]).reshape(B, m)
+    final = finals if finals is not None else {"u_n": syn.u_n[:], "u_a": syn.u_a[:], "Ca": circuit.astro.Ca[:],
+                                               "s": circuit.astro.s[:]}
+    state["u_n"] = np.asarray(final["u_n"]).ravel()[order].reshape(B, m, d)
+    state["u_a"] = np.asarray(final["u_a"]).ravel()[order].reshape(B, m, d)
+    state["Ca"] = np.asarray(final["Ca"]).ravel().reshape(B, m)
+    state["s"] = np.asarray(final["s"]).ravel().reshape(B, m)
     state["seconds"] = seconds
     return state

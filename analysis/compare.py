@@ -6,9 +6,10 @@ import numpy as np
 from astrosim.attention import reference as ref
 
 from . import mapping
-from .circuit import build_circuit, run_circuit
+from .circuit import build_circuit, run_circuit, run_trials
 
-__all__ = ["ALGORITHMS", "random_inputs", "algorithmic_outputs", "simulate", "errors", "compare_batch",
+__all__ = ["ALGORITHMS", "random_inputs", "algorithmic_outputs", "simulate", "simulate_trials", "errors",
+           "compare_batch",
            "sweep_time", "sweep_hidden"]
 
 ALGORITHMS = ("astromorphic", "kozachkov", "linear", "softmax")
@@ -56,6 +57,23 @@ def simulate(q, k, v, w_astro=None, *, options=None, T: float = 0.1, dt: float =
     out = mapping.decode(state, stim)
     out.update(seconds=state["seconds"], simulated=stim.duration, stimulus=stim, state=state)
     return out
+
+
+def simulate_trials(q, k, v, w_astro=None, *, trials: int, options=None, T: float = 0.1, dt: float = 5e-4,
+                    mode: str = "spiking", seed: int | None = None) -> list:
+    """Like :func:`simulate`, for ``trials`` noise realisations run at once on astrosim's batch axis
+    (one compiled run); returns one decoded dict per trial."""
+    import brian2 as b2
+
+    options = options or mapping.circuit_options("astromorphic")
+    stim = mapping.encode(q, k, v, w_astro if options.positional else None, options=options, T=T, dt=dt)
+    b2.defaultclock.dt = dt * b2.second
+    outs = []
+    for state in run_trials(build_circuit(stim, mode), trials, seed=seed):
+        out = mapping.decode(state, stim)
+        out.update(seconds=state["seconds"], simulated=stim.duration, stimulus=stim, state=state)
+        outs.append(out)
+    return outs
 
 
 def errors(estimate, target) -> dict:
@@ -112,8 +130,11 @@ def _alpha_of(out):
 
 
 def sweep_time(q, k, v, w_astro=None, *, times=(0.02, 0.05, 0.1, 0.2, 0.5), kind="astromorphic", dt=5e-4,
-               backend="brian2", seed=0, progress=None) -> list:
+               backend="brian2", seed=0, trials=1, progress=None) -> list:
     """Spiking-circuit error against presentation time T per token (and per query).
+
+    With ``backend='astrosim'`` and ``trials > 1`` every T runs ``trials`` noise realisations of
+    all circuits at once on the engine's batch axis; statistics are over circuits and trials.
 
     Returns a list of rows ``{'T', 'simulated', 'seconds', 'rel_error', 'rel_error_std', 'cosine',
     'rel_error_ratio'}`` (error of the circuit output against the algorithmic ``kind``; the ratio
@@ -123,11 +144,16 @@ def sweep_time(q, k, v, w_astro=None, *, times=(0.02, 0.05, 0.1, 0.2, 0.5), kind
     target = ref.astromorphic_attention(q, k, v, w_astro=w_astro if options.positional else None, options=options)
     rows = []
     for T in times:
-        out = simulate(q, k, v, w_astro, options=options, T=T, dt=dt, mode="spiking", backend=backend, seed=seed)
-        e, er = errors(out["L"], target), errors(out["L_ratio"], target)
-        rows.append({"T": T, "simulated": out["simulated"], "seconds": out["seconds"],
+        if backend == "astrosim" and trials > 1:
+            outs = simulate_trials(q, k, v, w_astro, trials=trials, options=options, T=T, dt=dt, seed=seed)
+        else:
+            outs = [simulate(q, k, v, w_astro, options=options, T=T, dt=dt, mode="spiking", backend=backend,
+                             seed=seed)]
+        e = {key: np.concatenate([errors(o["L"], target)[key] for o in outs]) for key in ("rel_error", "cosine")}
+        er = np.concatenate([errors(o["L_ratio"], target)["rel_error"] for o in outs])
+        rows.append({"T": T, "simulated": outs[0]["simulated"], "seconds": outs[0]["seconds"], "trials": len(outs),
                      "rel_error": float(e["rel_error"].mean()), "rel_error_std": float(e["rel_error"].std()),
-                     "cosine": float(e["cosine"].mean()), "rel_error_ratio": float(er["rel_error"].mean())})
+                     "cosine": float(e["cosine"].mean()), "rel_error_ratio": float(er.mean())})
         if progress:
             progress(rows[-1])
     return rows

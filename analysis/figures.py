@@ -16,7 +16,8 @@ def _plt():
 
 
 def plot_outputs(panels: dict, path, *, title: str = "") -> None:
-    """Side-by-side heat maps (tokens x features) of attention outputs of one circuit.
+    """Side-by-side heat maps (tokens x features) of attention outputs of one circuit, each panel
+    on its own symmetric colour scale.
 
     Parameters
     ----------
@@ -25,14 +26,14 @@ def plot_outputs(panels: dict, path, *, title: str = "") -> None:
     """
     plt = _plt()
     arrays = [np.asarray(a, float) for a in panels.values()]
-    lim = max(float(np.abs(a).max()) for a in arrays) or 1.0
-    fig, axes = plt.subplots(1, len(arrays), figsize=(2.2 * len(arrays) + 1, 3.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(arrays), figsize=(2.6 * len(arrays), 3.2), squeeze=False)
     for ax, (label, a) in zip(axes[0], zip(panels, arrays)):
+        lim = float(np.abs(a).max()) or 1.0
         im = ax.imshow(a, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
         ax.set_title(label, fontsize=9)
         ax.set_xlabel("feature")
+        fig.colorbar(im, ax=ax, shrink=0.8)
     axes[0][0].set_ylabel("token (query)")
-    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.savefig(path, dpi=120, bbox_inches="tight")
@@ -57,6 +58,9 @@ def plot_error_vs_time(rows: list, path, *, title: str = "") -> None:
     ax.plot(T, guide, "k:", label=r"$\propto 1/\sqrt{T}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xticks(T)
+    ax.set_xticklabels([f"{t:g}" for t in T])
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_xlabel("presentation time per token T (s)")
     ax.set_ylabel("relative error vs algorithmic")
     ax.set_title(title or f"fitted slope {slope:.2f}", fontsize=10)

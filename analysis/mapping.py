@@ -184,7 +184,7 @@ def decode(state: dict, stim: CircuitStimulus) -> dict:
     out["C"] = cn[..., 0] / (stim.rho_h * T)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["P"] = np.where(out["C"] > 0, 1.0 / (info["m_out"] * out["C"]), 0.0)
-        out["L_ratio"] = per_circuit(state["output_I"][r0:r0 + N], d) / cn / info["m_out"]
+        out["L_ratio"] = np.where(cn > 0, per_circuit(state["output_I"][r0:r0 + N], d) / cn, 0.0) / info["m_out"]
     diff = per_circuit(state["output_n"][r0:r0 + N] - state["output_off_n"][r0:r0 + N], d)
     out["L"] = diff / (stim.rho_o * T * info["m_out"])
     return out

@@ -18,19 +18,21 @@ def _say(progress, text):
 
 def compare_report(out, *, tokens=8, hidden=4, dim=4, batch=16, T=0.1, times=(0.02, 0.05, 0.1, 0.2, 0.4),
                    hiddens=(2, 4, 8, 16), dt=5e-4, backend="astrosim", seed=0, source="random",
-                   examples=16, progress=print) -> dict:
+                   examples=16, model_tokens=None, trials=1, progress=print) -> dict:
     """Run the whole comparison and write ``report.json``, ``report.md`` and PNG figures into ``out``.
 
     Parameters
     ----------
     source : 'random' or path
         Random inputs, or a training run folder of an astromorphic IMDB model (then Q, K, V come
-        from its attention layer on ``examples`` test reviews cut to ``tokens`` tokens).
+        from its attention layer on ``examples`` test reviews cut to ``model_tokens`` tokens,
+        default ``tokens``).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     report = {"settings": dict(tokens=tokens, hidden=hidden, dim=dim, batch=batch, T=T, times=list(times),
-                               hiddens=list(hiddens), dt=dt, backend=backend, seed=seed, source=str(source))}
+                               hiddens=list(hiddens), dt=dt, backend=backend, seed=seed, source=str(source),
+                               trials=trials)}
     q, k, v, w = compare.random_inputs(batch, tokens, hidden, dim, seed=seed)
     _say(progress, f"[1/4] {batch} circuits (N={tokens}, m={hidden}, d={dim}), T={T} s: rate and spiking, "
                    "astromorphic and kozachkov circuits")
@@ -42,8 +44,9 @@ def compare_report(out, *, tokens=8, hidden=4, dim=4, batch=16, T=0.1, times=(0.
               "circuit (rate)": res["astromorphic"]["rate"]["L"][0]}
     panels.update({name: algo[name][0] for name in compare.ALGORITHMS})
     figures.plot_outputs(panels, out / "outputs.png", title=f"astromorphic circuit, T = {T} s per token")
-    _say(progress, f"[2/4] error against time per token, T in {list(times)}")
-    rows = compare.sweep_time(q, k, v, w, times=times, dt=dt, backend=backend, seed=seed,
+    _say(progress, f"[2/4] error against time per token, T in {list(times)}"
+                   + (f", {trials} noise trials per T on the engine's batch axis" if trials > 1 else ""))
+    rows = compare.sweep_time(q, k, v, w, times=times, dt=dt, backend=backend, seed=seed, trials=trials,
                               progress=lambda r: _say(progress, f"    T={r['T']}: rel. error {r['rel_error']:.4f}"))
     slope = compare.fit_power([r["T"] for r in rows], [r["rel_error"] for r in rows])
     report["time_sweep"] = {"rows": rows, "slope": slope}
@@ -59,8 +62,9 @@ def compare_report(out, *, tokens=8, hidden=4, dim=4, batch=16, T=0.1, times=(0.
     report["hidden_sweep"] = hrows
     figures.plot_error_vs_hidden(hrows, out / "error_vs_hidden.png", title=f"spiking circuit, T = {T} s")
     if str(source) != "random":
-        _say(progress, f"[4/4] model {source}: {examples} test reviews, {tokens} tokens, circuit attention in place")
-        report["model"] = _model_part(source, examples, tokens, T, dt, backend, seed)
+        n_model = model_tokens or tokens
+        _say(progress, f"[4/4] model {source}: {examples} test reviews, {n_model} tokens, circuit attention in place")
+        report["model"] = _model_part(source, examples, n_model, T, dt, backend, seed)
     else:
         _say(progress, "[4/4] no model source (--source random)")
     (out / "report.json").write_text(json.dumps(report, indent=1, default=_jsonable))
@@ -103,7 +107,8 @@ def write_markdown(report: dict, path) -> None:
                      for a in compare.ALGORITHMS]
             lines.append(f"| {kind} | {mode} | " + " | ".join(cells) + f" | {r['seconds']:.2f} |")
     lines += ["", "Cells: mean relative error / mean cosine similarity over circuits.", "",
-              f"Error against time (spiking astromorphic circuit): slope {report['time_sweep']['slope']:.3f} "
+              f"Error against time (spiking astromorphic circuit, {report['time_sweep']['rows'][0].get('trials', 1)} "
+              f"noise trial(s) x {s['batch']} circuits per T): slope {report['time_sweep']['slope']:.3f} "
               "in log-log (1/sqrt(T) is -0.5).", "", "| T (s) | rel. error | std | cosine | I/C error |",
               "|---|---|---|---|---|"]
     for r in report["time_sweep"]["rows"]:

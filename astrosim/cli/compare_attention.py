@@ -25,9 +25,13 @@ def add_arguments(parser):
     parser.add_argument("--source", default="random",
                         help="'random', or a training run folder of an astromorphic IMDB model (MODEL)")
     parser.add_argument("--examples", type=int, default=16, help="test reviews for --source MODEL")
+    parser.add_argument("--model-tokens", type=int, default=None,
+                        help="tokens kept per review for --source MODEL (default: --tokens)")
     parser.add_argument("--backend", choices=("astrosim", "brian2"), default="astrosim",
                         help="astrosim's compiled engine (default) or Brian2's runtime")
     parser.add_argument("--brian2-target", default="numpy", help="Brian2 code-generation target (default numpy)")
+    parser.add_argument("--trials", type=int, default=4,
+                        help="noise trials per T in the time sweep, run on the engine's batch axis (astrosim only)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bench", action="store_true",
                         help="only time circuits/s: one by one in Brian2 against one batched run")
@@ -49,14 +53,15 @@ def run(args):
     out.mkdir(parents=True, exist_ok=True)
     if args.bench:
         result = bench.bench_circuits(args.batch, args.tokens, args.hidden, args.dim, T=args.T, dt=args.dt,
-                                      seed=args.seed)
+                                      seed=args.seed, trials=args.trials)
         (out / "bench.json").write_text(json.dumps(result, indent=1))
         for how, ratio in result["ratios"].items():
             print(f"{how}: {ratio:.1f}x the circuits/s of one-by-one Brian2")
         return 0
     rep = report.compare_report(out, tokens=args.tokens, hidden=args.hidden, dim=args.dim, batch=args.batch,
                                 T=args.T, times=args.times, hiddens=args.hiddens, dt=args.dt,
-                                backend=args.backend, seed=args.seed, source=args.source, examples=args.examples)
+                                backend=args.backend, seed=args.seed, source=args.source, examples=args.examples,
+                                model_tokens=args.model_tokens, trials=args.trials)
     print((out / "report.md").read_text())
     print(f"figures and report.json in {out}/")
     return 0
