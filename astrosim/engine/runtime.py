@@ -11,12 +11,12 @@ __all__ = ["seed_states", "uniform", "normal", "poisson", "binomial_normal",
 _U = np.uint64
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True)
 def _rotl(x, k):
     return (x << _U(k)) | (x >> _U(64 - k))
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True)
 def _next(s, b):
     # xoshiro256** on the state row of batch copy b
     s0 = s[b, 0]
@@ -38,7 +38,7 @@ def _next(s, b):
     return result
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True)
 def uniform(s, b):
     """Uniform double in [0, 1) from copy ``b``'s stream."""
     return (_next(s, b) >> _U(11)) * (1.0 / 9007199254740992.0)
@@ -129,28 +129,28 @@ def seed_states(seed, batch):
     return state
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True)
 def timestep(t, dt):
     """Brian2's ``timestep(t, dt)``."""
     return np.int64((t + 1e-3 * dt) / dt)
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True)
 def clip(x, lo, hi):
     return min(max(x, lo), hi)
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True)
 def sign(x):
     return (x > 0) - (x < 0)
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True)
 def to_int(x):
     return np.int64(x)
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True)
 def exprel(x):
     if abs(x) < 1e-16:
         return 1.0
@@ -159,7 +159,7 @@ def exprel(x):
     return math.expm1(x) / x
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True)
 def timed_1d(t, values, eps, K):
     n = values.shape[0]
     i = np.int64((t / eps + 0.5) / K)
@@ -170,7 +170,7 @@ def timed_1d(t, values, eps, K):
     return values[i]
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True)
 def timed_2d(t, idx, values, eps, K):
     n = values.shape[0]
     i = np.int64((t / eps + 0.5) / K)

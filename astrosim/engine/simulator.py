@@ -57,6 +57,7 @@ class Simulator:
         self._rng = None
         self._store = {}
         self.source = None
+        self.run_namespace = None
 
     # -- per-copy values and results -----------------------------------------------------
     def set_batch_values(self, obj, varname, values):
@@ -176,10 +177,18 @@ class Simulator:
         t_prep = time.perf_counter()
         if namespace is None:
             namespace = get_local_namespace(level=level + 1)
+        self.run_namespace = namespace
         check_objects(net)
         t_start = net.t
         t_end = net.t + duration_s * second
         captured = capture(net, namespace, t_start, t_end)
+        if not captured:
+            net.t_ = float(t_end)
+            for listener in listeners:
+                listener.on_run_start(self, duration_s)
+                listener.on_run_end(self)
+            net.after_run()
+            return
         builder, clocks, monbufs, pathways = self._build(captured)
         source, argnames = builder.source(parallel=self.B > 1)
         self.source = source
