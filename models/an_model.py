@@ -47,10 +47,12 @@ ASTROCYTE_THRESHOLD = "(C >= theta_Ca or glu_latched > 0.5) and t >= t_next_glu"
 ASTROCYTE_RESET = "Glu += r_Glu*t_pulse\nt_next_glu = t + glu_period\nglu_latched = glu_latch"
 
 #: Extra neuron state on top of the passive LIF: 2-AG (per-spike increment r_AG*t_pulse), DSE, and
-#: the astrocyte's eSP copied in (summed over the single astrocyte a neuron belongs to).
+#: the astrocyte's eSP copied in (summed over the single astrocyte a neuron belongs to), and the
+#: release modulation 1 + (DSE + eSP)/100 (record it here: Brian2 cannot record the synaptic PR).
 NEURON_EQUATIONS = """
 dAG/dt = -AG/tau_AG : mmolar
 DSE = K_AG*AG/umolar : 1
+modulation = 1 + (DSE + eSP)/100 : 1
 eSP : 1
 """
 NEURON_RESET = "AG += r_AG*t_pulse"
@@ -60,7 +62,7 @@ NEURON_RESET = "AG += r_AG*t_pulse"
 #: Inputs arriving while the neuron is refractory are lost, as in the lab's code.
 SYNAPSE_MODEL = """
 PR0 : 1 (constant)
-PR = clip(PR0*(1 + (DSE_post + eSP_post)/100), 0, 1) : 1
+PR = clip(PR0*modulation_post, 0, 1) : 1
 n_release : 1
 """
 SYNAPSE_ON_PRE = """
@@ -100,7 +102,11 @@ PARAMETERS = {
 INITIAL = {"C": 0.071006 * umolar, "h": 0.7791, "I": 0.16 * umolar}
 
 
-def build(n_astrocytes=1, *, neurons_per_astrocyte=2, synapses_per_neuron=10, rate=5 * Hz, dt=1 * ms,
+#: Time step of the lab's code (forward Euler); :func:`build` uses it unless told otherwise.
+DEFAULT_DT = 1 * ms
+
+
+def build(n_astrocytes=1, *, neurons_per_astrocyte=2, synapses_per_neuron=10, rate=5 * Hz, dt=DEFAULT_DT,
           method="euler", **overrides):
     """Build ``n_astrocytes`` independent AN units.
 

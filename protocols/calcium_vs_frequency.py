@@ -11,6 +11,7 @@ import numpy as np
 from brian2 import Hz, StateMonitor, ms, second, umolar
 
 from astrosim.models import an_model
+from astrosim.models.astrocytes import li_rinzel
 
 from ._base import Parameter, resolve, run_network, write_output
 
@@ -88,7 +89,8 @@ def run(overrides=None, *, seed=None, out=None, report=None):
     mean_ca = per_copy.reshape(len(rates), p["repeats"]).mean(axis=1)
     sem_ca = per_copy.reshape(len(rates), p["repeats"]).std(axis=1, ddof=1) / np.sqrt(p["repeats"]) \
         if p["repeats"] > 1 else np.zeros(len(rates))
-    rest = float(an_model.INITIAL["C"] / umolar)
+    rest = float(li_rinzel.resting_calcium(an_model.PARAMETERS["IP3_star"],
+                                           **{k: an_model.PARAMETERS[k] for k in li_rinzel.PARAMETERS}) / umolar)
     alpha_raw = fit_exponent(rates, mean_ca)
     alpha_above = fit_exponent(rates, mean_ca, baseline=rest)
     result = {

@@ -3,7 +3,7 @@ from brian2 import NeuronGroup, second, umolar
 
 from .._params import resolve_parameters
 
-__all__ = ["CORE_EQUATIONS", "EQUATIONS", "PARAMETERS", "INITIAL", "CITATION", "build"]
+__all__ = ["CORE_EQUATIONS", "EQUATIONS", "PARAMETERS", "INITIAL", "CITATION", "build", "resting_calcium"]
 
 CITATION = (
     "Li & Rinzel (1994), 'Equations for InsP3 receptor-mediated [Ca2+]i oscillations derived from a "
@@ -62,3 +62,24 @@ def build(n, *, name=None, method="rk4", dt=None, **overrides):
     for var, value in INITIAL.items():
         setattr(group, var, value)
     return group
+
+
+def resting_calcium(ip3, **overrides):
+    """Steady-state Ca2+ (Quantity) for clamped IP3: root of J_chan + J_leak = J_pump with h = Q2/(Q2 + C).
+
+    Unique on (0, c0/(1 + c1)) for the parameter sets used here; a stable rest only outside the
+    oscillation window.
+    """
+    from scipy.optimize import brentq
+
+    p = {k: float(v) for k, v in resolve_parameters(PARAMETERS, overrides, "li_rinzel").items()}
+    ip3 = float(ip3)
+
+    def net_flux(c):
+        q2 = p["d2"] * (ip3 + p["d1"]) / (ip3 + p["d3"])
+        h = q2 / (q2 + c)
+        m, n = ip3 / (ip3 + p["d1"]), c / (c + p["d5"])
+        return (p["v1"] * (m * n * h) ** 3 + p["v2"]) * (p["c0"] - (1 + p["c1"]) * c) - p["v3"] * c**2 / (p["k3"]**2 + c**2)
+
+    root = brentq(net_flux, 1e-15, p["c0"] / (1 + p["c1"]), xtol=1e-20, rtol=1e-14)
+    return root * umolar / float(umolar)  # float() of a Quantity is its SI value
