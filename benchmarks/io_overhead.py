@@ -36,12 +36,14 @@ class Timed:
     """Wraps a listener and adds up the wall time spent in its callbacks."""
 
     def __init__(self, inner):
-        self.inner, self.seconds = inner, 0.0
+        self.inner, self.seconds, self.by_callback = inner, 0.0, {}
 
     def _timed(self, name, *args):
         t0 = time.perf_counter()
         getattr(self.inner, name)(*args)
-        self.seconds += time.perf_counter() - t0
+        spent = time.perf_counter() - t0
+        self.seconds += spent
+        self.by_callback[name] = self.by_callback.get(name, 0.0) + spent
 
     def on_run_start(self, sim, duration):
         self._timed("on_run_start", sim, duration)
@@ -102,6 +104,8 @@ def one_run(variant, duration, tmpdir, seed=2018):
     else:
         with aio.load(path) as rec:
             n = len(rec["coba_spikes"])
+    if listeners:
+        print("    recorder callbacks: " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in listeners[0].by_callback.items()))
     return wall, cpu, n, (listeners[0].seconds if listeners else 0.0)
 
 
