@@ -32,6 +32,7 @@ def add_arguments(parser):
     parser.add_argument("--lr", type=float)
     parser.add_argument("--weight-decay", type=float)
     parser.add_argument("--warmup", type=float, help="warm-up as a fraction of all steps")
+    parser.add_argument("--min-lr-ratio", type=float, help="cosine floor as a fraction of --lr (1 = constant)")
     parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda if present)")
     parser.add_argument("--no-amp", action="store_true", help="no bf16 autocast on GPU")
     parser.add_argument("--limit", type=int, help="training examples (LM: training windows) after shuffling")
@@ -51,7 +52,7 @@ def run(args):
     out = args.out or f"runs/{args.task}-{args.attention}-s{args.seed}"
     cfg = make_config(args.task, args.attention, out, preset=args.preset, model=args.model, data=args.data,
                       epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, lr=args.lr,
-                      weight_decay=args.weight_decay, warmup=args.warmup, device=args.device,
+                      weight_decay=args.weight_decay, warmup=args.warmup, min_lr_ratio=args.min_lr_ratio, device=args.device,
                       amp=not args.no_amp, limit=args.limit, limit_test=args.limit_test,
                       time_budget=args.time_budget, resume=args.resume, progress=not args.quiet)
     summary = run_training(cfg, source=args.source)

@@ -25,6 +25,7 @@ def fetch_cifar10(root=None, *, url=CIFAR10_URL, md5=CIFAR10_MD5, archive=None):
     folder = Path(root) if root else data_dir("cifar10")
     if all((folder / f"{s}_{k}.npy").exists() for s in ("train", "test") for k in ("images", "labels")):
         return folder
+    folder.mkdir(parents=True, exist_ok=True)
     if archive is not None:
         tar_path = verify_file(Path(archive), md5=md5)
     else:

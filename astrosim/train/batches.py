@@ -40,15 +40,20 @@ class ClassificationData:
         Text batches get a padding mask (id 0 = padding); images are scaled to [0, 1],
         standardised with ``mean``/``std`` and, in training, randomly shifted by ``crop_pad``
         pixels and flipped when ``flip``.
+    token_dropout : float
+        Text only: in training, each real token is replaced by ``<unk>`` (id ``unk_id``) with this
+        probability (a regulariser).
     """
 
-    def __init__(self, train, test, device, kind, *, mean=0.5, std=0.5, crop_pad=0, flip=False):
+    def __init__(self, train, test, device, kind, *, mean=0.5, std=0.5, crop_pad=0, flip=False,
+                 token_dropout=0.0, unk_id=1):
         self.kind, self.device = kind, torch.device(device)
         dtype = torch.long if kind == "text" else torch.uint8
         self.x = {"train": torch.as_tensor(train[0].astype("int64") if kind == "text" else train[0], dtype=dtype).to(self.device),
                   "test": torch.as_tensor(test[0].astype("int64") if kind == "text" else test[0], dtype=dtype).to(self.device)}
         self.y = {s: torch.as_tensor(d[1].astype("int64")).to(self.device) for s, d in (("train", train), ("test", test))}
         self.mean, self.std, self.crop_pad, self.flip = mean, std, crop_pad, flip
+        self.token_dropout, self.unk_id = float(token_dropout), int(unk_id)
         self.n_classes = int(max(self.y["train"].max(), self.y["test"].max())) + 1
         self._aug = None
 
@@ -63,7 +68,8 @@ class ClassificationData:
     def epoch_batches(self, batch_size, generator):
         """Yield ``(inputs, targets)`` training batches in the order of a permutation drawn from ``generator``."""
         perm = torch.randperm(self.size("train"), generator=generator).to(self.device)
-        if self.kind == "image" and self.crop_pad and self._aug is None:
+        wants_rng = self.crop_pad if self.kind == "image" else self.token_dropout > 0
+        if wants_rng and self._aug is None:
             self._aug = torch.Generator(device=self.device)
         if self._aug is not None:
             self._aug.manual_seed(int(torch.randint(0, 2**62, (1,), generator=generator)))
@@ -78,7 +84,11 @@ class ClassificationData:
 
     def _inputs(self, xb, train):
         if self.kind == "text":
-            return (xb, xb != 0)
+            mask = xb != 0
+            if train and self.token_dropout > 0:
+                drop = torch.rand(xb.shape, device=xb.device, generator=self._aug) < self.token_dropout
+                xb = torch.where(drop & mask, torch.full_like(xb, self.unk_id), xb)
+            return (xb, mask)
         images = (xb.float() / 255.0 - self.mean) / self.std
         if train and self.crop_pad:
             images = random_crop_flip(images, self.crop_pad, self._aug, flip=self.flip)

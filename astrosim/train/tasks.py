@@ -82,7 +82,9 @@ def load_task_data(task, device, *, limit=None, limit_test=None, data_options=No
                       prepared=prepared)
         meta = {"vocab_size": len(d["vocab"]), "max_len": opts["max_len"], "classes": 2,
                 "tokenisation": "word level (lowercase words and punctuation), vocabulary from the training reviews"}
-        return ClassificationData(d["train"], d["test"], device, "text"), meta
+        data = ClassificationData(d["train"], d["test"], device, "text", token_dropout=opts.get("token_dropout", 0.0),
+                                  unk_id=d["vocab"].unk)
+        return data, meta
     if task in ("fashion-mnist", "cifar10"):
         if task == "fashion-mnist":
             from astrosim.data.fashion_mnist import load_fashion_mnist as loader
