@@ -64,6 +64,9 @@ def save(path, objects, *, metadata=None, overwrite=False):
     run_info.update(duration=t_end, runs=[[0.0, t_end, None]], end_time=utc_now())
     fd, tmp = tempfile.mkstemp(suffix=".h5.tmp", dir=os.path.dirname(os.path.abspath(path)))
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual permissions
     try:
         f = create_file(tmp, overwrite=True)
         with f:
