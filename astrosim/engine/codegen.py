@@ -90,7 +90,6 @@ class NumbaCodeGenerator(CythonCodeGenerator):
     def __init__(self, *args, **kwds):
         super().__init__(*args, **kwds)
         self.calls = {}
-        self.extra_args = {}  # name -> numpy array passed to the kernel (e.g. TimedArray values)
         for varname, var in self.variables.items():
             if isinstance(var, Function):
                 self.calls[varname] = self._function_call(varname, var)
@@ -101,19 +100,13 @@ class NumbaCodeGenerator(CythonCodeGenerator):
         if varname in FUNCTION_MAP and var is DEFAULT_FUNCTIONS.get(varname):
             return FUNCTION_MAP[varname], ()
         if isinstance(var, TimedArray):
-            K = _timedarray_K(self.owner.clock.dt_, var.dt)
-            eps = var.dt / K
-            arg = f"_tav_{var.name}"
-            self.extra_args[arg] = np.ascontiguousarray(var.values, dtype=np.float64)
+            # values, eps and K are bound by the renderer (kernel arguments)
             kind = "_rt.timed_1d" if var.values.ndim == 1 else "_rt.timed_2d"
-            return kind, (arg, literal(eps), literal(K))
+            return kind, (f"_tav_{var.name}", f"_taeps_{var.name}", f"_taK_{var.name}")
         if isinstance(var, BinomialFunction):
             params = _binomial_params(var)
-            if "loc" in params:
-                return "_rt.binomial_normal", ("_rng", "_b", literal(params["loc"]),
-                                               literal(params["scale"]))
-            return "_rt.binomial_exact", ("_rng", "_b", literal(params["n"]),
-                                          literal(params["p"]))
+            kind = "_rt.binomial_normal" if "loc" in params else "_rt.binomial_exact"
+            return kind, ("_rng", "_b", f"_bnA_{var.name}", f"_bnB_{var.name}")
         owner = getattr(self.owner, "name", "?")
         raise UnsupportedFeatureError(
             owner, f"the user-defined function '{varname}' (no numba implementation)")

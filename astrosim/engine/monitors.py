@@ -58,13 +58,20 @@ class MonitorBuffer:
         self.arrays = a
         return a
 
-    def capacity_check(self):
+    def bytes_per_tick(self):
+        """Buffer bytes one clock tick adds (state and rate monitors)."""
+        if self.kind == "spike":
+            return 0
+        cols = self.n_indices if self.kind == "state" else 1
+        return sum(np.dtype(d).itemsize for d in self.vars.values()) * cols * self.batch
+
+    def capacity_check(self, const):
         """Kernel source returning early when a copy's spike buffer may overflow next step."""
         if self.kind != "spike" or not self.record:
             return None
         p = self.prefix
         name = sorted(self.vars)[0]
-        return (f"if {p}_n[_b, 0] + {self.n_source} > {p}_v_{name}.shape[1]:\n"
+        return (f"if {p}_n[_b, 0] + {const(self.n_source)} > {p}_v_{name}.shape[1]:\n"
                 f"    _done[_b] = _s\n    break")
 
     def collect_spikes(self):

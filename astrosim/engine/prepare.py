@@ -3,6 +3,7 @@ from brian2 import prefs
 from brian2.core.base import BrianObjectException
 from brian2.core.network import Network
 from brian2.core.operations import NetworkOperation
+from brian2.synapses.synapses import Synapses
 from brian2.units.fundamentalunits import Quantity, fail_for_dimension_mismatch
 from brian2.units.allunits import second
 
@@ -38,6 +39,11 @@ def check_objects(net):
             continue
         if isinstance(obj, NetworkOperation):
             raise UnsupportedFeatureError(obj.name, "network_operation (Python code per step)")
+        if isinstance(obj, Synapses) and not obj._connect_called:
+            raise TypeError(
+                f"Synapses object '{obj.name}' does not do anything, since it has not created "
+                "synapses with 'connect'. Set its active attribute to False if you intend to "
+                "connect it only for a later run.")
         if isinstance(obj, SpatialNeuron):
             raise UnsupportedFeatureError(obj.name, "SpatialNeuron (multicompartment models)")
         method = getattr(obj, "method_choice", None)

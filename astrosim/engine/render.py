@@ -4,9 +4,10 @@ import re
 import numpy as np
 from brian2.core.variables import ArrayVariable, Constant
 
+from brian2.input.binomial import BinomialFunction
 from brian2.input.timedarray import TimedArray
 
-from .codegen import block_text, constants_lines, is_batched, literal
+from .codegen import _binomial_params, _timedarray_K, block_text, is_batched
 from .errors import UnsupportedFeatureError
 
 __all__ = ["ModuleBuilder", "ArraySpec"]
@@ -16,7 +17,7 @@ _IDENT_NOATTR = re.compile(r"(?<![.\w])[_A-Za-z][_A-Za-z0-9]*\b")
 _KEEP = {"np", "_rt", "numba", "range", "abs", "min", "max", "int", "float", "bool", "len",
          "True", "False", "None", "if", "else", "elif", "for", "in", "and", "or", "not",
          "while", "break", "continue", "pass", "is", "_b", "_rng", "_err", "_ts", "_dts", "_s",
-         "_rowidx"}
+         "_rowidx", "_cf", "_ci", "_done"}
 _WRITE = re.compile(r"^(_array_\w+)\[_b, _idx\] = (\w+)$")
 FUNC_ARGS = "_b, _clock_t, _clock_dt, _clock_timestep, _rng, _err"
 
@@ -54,6 +55,8 @@ class ModuleBuilder:
         self.capacity_checks = []  # lines returning early when buffers are full
         self.n_funcs = 0
         self.batch_params = {}
+        self.consts_f = []
+        self.consts_i = []
 
     # -- helpers --------------------------------------------------------------------------
     def array(self, var):
@@ -81,22 +84,47 @@ class ModuleBuilder:
                     self.array(var)
         return used
 
-    def add_function(self, co, key, body, clock_index, extra_args=(), group_name=None):
-        """Wrap ``body`` into an njit function and schedule a call to it."""
+    def const(self, value):
+        """Kernel expression reading a scalar constant passed at run time (not baked in)."""
+        if isinstance(value, (bool, np.bool_, int, np.integer)):
+            self.consts_i.append(int(value))
+            return f"_ci[{len(self.consts_i) - 1}]"
+        self.consts_f.append(float(value))
+        return f"_cf[{len(self.consts_f) - 1}]"
+
+    def _function_consts(self, co):
+        """(name, value) of TimedArray/binomial parameters referenced by the generator."""
+        out = []
         for var in co.variables.values():
             if isinstance(var, TimedArray):
+                K = _timedarray_K(co.owner.clock.dt_, var.dt)
                 self.buffer(f"_tav_{var.name}", value=np.ascontiguousarray(
                     var.values, dtype=np.float64), kind="extra")
+                out += [(f"_taeps_{var.name}", float(var.dt / K)), (f"_taK_{var.name}", int(K))]
+            elif isinstance(var, BinomialFunction):
+                p = _binomial_params(var)
+                if "loc" in p:
+                    out += [(f"_bnA_{var.name}", p["loc"]), (f"_bnB_{var.name}", p["scale"])]
+                else:
+                    out += [(f"_bnA_{var.name}", int(p["n"])), (f"_bnB_{var.name}", p["p"])]
+        return out
+
+    def add_function(self, co, key, body, clock_index, extra_consts=(), group_name=None):
+        """Inline ``body`` (locals renamed) into the step loop, guarded by its clock."""
         used = self._register_used(co, body)
         consts = []
-        for line in constants_lines(co.variables, used):
-            name = line.split(" = ")[0]
+        pairs = list(self._function_consts(co)) + list(extra_consts)
+        for name in sorted(used):
+            var = co.variables.get(name)
+            if isinstance(var, Constant):
+                pairs.append((name, var.value))
+        for name, value in pairs:
             param = self.batch_params.get((group_name, name))
             if param is not None:
                 self.buffer(param, kind="param")
-                used.add(param)
-                line = f"{name} = {param}[_b]"
-            consts.append(line)
+                consts.append(f"{name} = {param}[_b]")
+            else:
+                consts.append(f"{name} = {self.const(value)}")
         k = self.n_funcs
         self.n_funcs += 1
         text = "\n".join(consts + [body])
@@ -106,13 +134,13 @@ class ModuleBuilder:
         prefix = (f"_clock_t__{k} = _ts[_b, {clock_index}] * _dts[{clock_index}]\n"
                   f"_clock_dt__{k} = _dts[{clock_index}]\n"
                   f"_clock_timestep__{k} = _ts[_b, {clock_index}]\n")
-        self.calls.append((clock_index, f"# {key}\n" + prefix + text))
+        self.calls.append((clock_index, prefix + text))
         return key
 
-    def n_of(self, co):
-        var = co.variables["N"]
+    def n_of(self, co, name="N"):
+        var = co.variables[name]
         if isinstance(var, Constant):
-            return literal(var.value)
+            return name
         return self.acc(var, 0)
 
     def checks_for(self, co, vector_code, owner_name):
@@ -142,6 +170,7 @@ class ModuleBuilder:
         owner = co.owner.name
         key = f"{owner}_{tmpl}"
         head = "_vectorisation_idx = 1\n" + sc
+        extra = []
         if tmpl == "stateupdate":
             checks = self.checks_for(co, vc, owner)
             body = (f"{head}\nN = {self.n_of(co)}\nfor _idx in range(N):\n"
@@ -164,9 +193,11 @@ class ModuleBuilder:
             body = self._pathway(co, head, vc, context)
         elif tmpl == "summed_variable":
             tgt = kw["_target_var"]
-            start, stop = int(kw["_target_start"]), int(kw["_target_stop"])
+            start = int(kw["_target_start"])
             idx = self.array(kw["_index_var"])
-            body = (f"for _ti in range({start}, {stop}):\n    {self.acc(tgt, '_ti')} = 0.0\n"
+            extra = [("_target_start", start)]
+            size = self.n_of(co, kw["_target_size_name"])
+            body = (f"for _ti in range({size}):\n    {self.acc(tgt, '_ti + _target_start')} = 0.0\n"
                     f"{head}\nN = {self.n_of(co)}\nfor _idx in range(N):\n"
                     f"    _vectorisation_idx = _idx\n{_indent(vc, 1)}\n"
                     f"    {self.acc(tgt, idx + '[_idx]')} += _synaptic_var")
@@ -180,7 +211,8 @@ class ModuleBuilder:
             body = self._ratemonitor(co, context)
         else:
             raise UnsupportedFeatureError(owner, f"code template '{tmpl}'")
-        return self.add_function(co, key, body, clock_index, group_name=group_name)
+        return self.add_function(co, key, body, clock_index, extra_consts=extra,
+                                 group_name=group_name)
 
     def _pathway(self, co, head, vc, ctx):
         q = ctx["queue"]  # prefix of queue arrays
@@ -214,7 +246,7 @@ class ModuleBuilder:
         tb = self.array(v["_timebins"])
         ni = self.array(v["neuron_index"])
         pb = v["_period_bins"]
-        period = literal(pb.value) if isinstance(pb, Constant) else self.acc(pb, 0)
+        period = "_period_bins" if isinstance(pb, Constant) else self.acc(pb, 0)
         tb_acc = self.acc(v["_timebins"], "_idx")
         ni_acc = self.acc(v["neuron_index"], "_idx")
         tb_last = self.acc(v["_timebins"], f"{li} - 1")
@@ -235,7 +267,7 @@ class ModuleBuilder:
         kw = co.code["kwds"]
         es = self.array(kw["eventspace_variable"])
         v = co.variables
-        start, stop = literal(v["_source_start"].value), literal(v["_source_stop"].value)
+        start, stop = "_source_start", "_source_stop"
         lines = [head, f"for _j in range({es}[_b, {es}.shape[1] - 1]):",
                  f"    _idx = {es}[_b, _j]",
                  f"    if _idx >= {start} and _idx < {stop}:",
@@ -268,8 +300,8 @@ class ModuleBuilder:
         v = co.variables
         es = self.array(v["_spikespace"])
         self.buffer(f"{m}_v_rate", batched=True, kind="monitor")
-        start, stop = literal(v["_source_start"].value), literal(v["_source_stop"].value)
-        nsrc = literal(v["_num_source_neurons"].value)
+        start, stop = "_source_start", "_source_stop"
+        nsrc = "_num_source_neurons"
         return "\n".join([
             f"_row = _rowidx[_s, {ctx['clock_index']}]", "_c = 0",
             f"for _j in range({es}[_b, {es}.shape[1] - 1]):",
@@ -292,7 +324,7 @@ class ModuleBuilder:
         """
         args = list(self.arrays)
         loop = "numba.prange" if parallel else "range"
-        body = [f"for _b in {loop}({self.batch}):", "    _done[_b] = _nsteps",
+        body = [f"for _b in {loop}(_ts.shape[0]):", "    _done[_b] = _nsteps",
                 "    for _s in range(_start[_b], _nsteps):"]
         for line in self.capacity_checks:
             body.append(_indent(line, 2))
@@ -303,8 +335,15 @@ class ModuleBuilder:
         body.append("        if _err[_b, 0] >= 0:\n            _err[_b, 3] = _s\n"
                     "            _done[_b] = _s + 1\n            break")
         body.append("return 0")
+        # canonical argument names: the source (and the disk cache) depends on structure only
+        canon = {name: f"_a{k}" for k, name in enumerate(args)}
+        pattern = re.compile(r"(?<![.\w])(" + "|".join(
+            re.escape(n) for n in sorted(canon, key=len, reverse=True)) + r")\b") if canon else None
+        text = "\n".join(body)
+        if pattern is not None:
+            text = pattern.sub(lambda m: canon[m.group(1)], text)
         header = "import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n"
         main = (f"@numba.njit(cache=True, parallel={bool(parallel)})\n"
                 f"def run_chunk(_nsteps, _ticks, _rowidx, _ts, _dts, _rng, _err, _start, _done, "
-                f"{', '.join(args)}):\n" + _indent("\n".join(body), 1) + "\n")
+                f"_cf, _ci, {', '.join(canon[a] for a in args)}):\n" + _indent(text, 1) + "\n")
         return header + main, args

@@ -22,6 +22,7 @@ from .render import ModuleBuilder
 __all__ = ["Simulator"]
 
 _CHUNK_SECONDS = 0.5
+_CHUNK_BYTES = 32 * 2 ** 20  # monitor rows held per chunk
 
 
 class Simulator:
@@ -209,6 +210,8 @@ class Simulator:
         ts = np.ascontiguousarray(np.repeat(ts0[None, :], self.B, axis=0))
         kernel = _Kernel(module, argnames, arrays, sched, ts, dts, self.B)
         kernel._rng = self._rng
+        kernel.cf = np.array(builder.consts_f + [0.0], dtype=np.float64)
+        kernel.ci = np.array(builder.consts_i + [0], dtype=np.int64)
         for mb in monbufs:
             arrays.update(mb.allocate(0))
         kernel.call(0, 0)
@@ -223,7 +226,7 @@ class Simulator:
         cindex = {c: k for k, c in enumerate(clocks)}
         builder.batch_params = {}
         for (gname, pname), values in self._batch_params.items():
-            builder.batch_params[(gname, pname)] = f"_bp_{gname}_{pname}"
+            builder.batch_params[(gname, pname)] = f"_bp{len(builder.batch_params)}"
         monbufs, pathways = [], {}
         for obj, co in captured:
             ci = cindex[obj.clock]
@@ -241,7 +244,7 @@ class Simulator:
                 monbufs.append(MonitorBuffer(obj, ctx["monitor"], self.B, co, ci))
             builder.code_object(co, ci, ctx, group_name=owner_group(co).name)
         for mb in monbufs:
-            check = mb.capacity_check()
+            check = mb.capacity_check(builder.const)
             if check:
                 builder.add_capacity_check(check)
         return builder, clocks, monbufs, pathways
@@ -255,8 +258,8 @@ class Simulator:
             else:
                 q.update(pw)
             arrays.update(q.arrays(prefix))
-        for (gname, pname), values in self._batch_params.items():
-            arrays[f"_bp_{gname}_{pname}"] = np.ascontiguousarray(values, dtype=np.float64)
+        for key, name in builder.batch_params.items():
+            arrays[name] = np.ascontiguousarray(self._batch_params[key], dtype=np.float64)
         for name, spec in builder.arrays.items():
             if spec.kind == "brian":
                 var = spec.var
@@ -291,11 +294,13 @@ class Simulator:
         next_report = start_wall + float(report_period)
         total = len(kernel.sched)
         pos, chunk, error = 0, 200, None
+        row_bytes = sum(mb.bytes_per_tick() for mb in monbufs)
+        max_chunk = max(1, _CHUNK_BYTES // max(row_bytes, 1))
         try:
             while pos < total:
                 if net._stopped or Network._globally_stopped:
                     break
-                n = min(chunk, total - pos)
+                n = min(chunk, max_chunk, total - pos)
                 ticks = kernel.sched[pos:pos + n]
                 ts_before = kernel.ts[0].copy()
                 for mb in monbufs:
@@ -426,7 +431,7 @@ class _Kernel:
         if n == 0:
             rowidx = np.zeros((0, self.dts.shape[0]), dtype=np.int64)
         return self.module.run_chunk(n, ticks, rowidx, self.ts, self.dts, self._rng, self.err,
-                                     self.start, self.done,
+                                     self.start, self.done, self.cf, self.ci,
                                      *[self.arrays[a] for a in self.argnames])
 
 
