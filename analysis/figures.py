@@ -15,20 +15,27 @@ def _plt():
     return plt
 
 
-def plot_outputs(panels: dict, path, *, title: str = "") -> None:
-    """Side-by-side heat maps (tokens x features) of attention outputs of one circuit, each panel
-    on its own symmetric colour scale.
+def plot_outputs(panels: dict, path, *, title: str = "", groups: dict | None = None) -> None:
+    """Side-by-side heat maps (tokens x features) of attention outputs of one circuit.
 
     Parameters
     ----------
     panels : dict
         Label -> array (N, d).
+    groups : dict, optional
+        Label -> group name; panels of one group share one symmetric colour scale (others get
+        their own).
     """
     plt = _plt()
     arrays = [np.asarray(a, float) for a in panels.values()]
+    groups = groups or {}
+    limits = {}
+    for label, a in zip(panels, arrays):
+        key = groups.get(label, label)
+        limits[key] = max(limits.get(key, 0.0), float(np.abs(a).max()))
     fig, axes = plt.subplots(1, len(arrays), figsize=(2.6 * len(arrays), 3.2), squeeze=False)
     for ax, (label, a) in zip(axes[0], zip(panels, arrays)):
-        lim = float(np.abs(a).max()) or 1.0
+        lim = limits[groups.get(label, label)] or 1.0
         im = ax.imshow(a, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
         ax.set_title(label, fontsize=9)
         ax.set_xlabel("feature")

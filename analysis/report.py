@@ -40,10 +40,10 @@ def compare_report(out, *, tokens=8, hidden=4, dim=4, batch=16, T=0.1, times=(0.
     report["comparison"] = {kind: {mode: {key: r[key] for key in ("scores", "seconds", "simulated", "alpha_fit")}
                                    for mode, r in res[kind].items()} for kind in ("astromorphic", "kozachkov")}
     algo = res["algorithmic"]
-    panels = {"circuit (spiking)": res["astromorphic"]["spiking"]["L"][0],
-              "circuit (rate)": res["astromorphic"]["rate"]["L"][0]}
-    panels.update({name: algo[name][0] for name in compare.ALGORITHMS})
-    figures.plot_outputs(panels, out / "outputs.png", title=f"astromorphic circuit, T = {T} s per token")
+    panels, groups = _output_panels(res)
+    report["outputs_circuit0"] = {label: a.tolist() for label, a in panels.items()}
+    figures.plot_outputs(panels, out / "outputs.png", groups=groups,
+                         title=f"circuit 0, T = {T} s per token (panels of one circuit kind share a colour scale)")
     _say(progress, f"[2/4] error against time per token, T in {list(times)}"
                    + (f", {trials} noise trials per T on the engine's batch axis" if trials > 1 else ""))
     rows = compare.sweep_time(q, k, v, w, times=times, dt=dt, backend=backend, seed=seed, trials=trials,
@@ -70,6 +70,18 @@ def compare_report(out, *, tokens=8, hidden=4, dim=4, batch=16, T=0.1, times=(0.
     (out / "report.json").write_text(json.dumps(report, indent=1, default=_jsonable))
     write_markdown(report, out / "report.md")
     return report
+
+
+def _output_panels(res):
+    """Circuit 0's outputs: each circuit kind next to its algorithm, then linear and softmax."""
+    algo = res["algorithmic"]
+    panels = {"astro circuit (spiking)": res["astromorphic"]["spiking"]["L"][0],
+              "astro circuit (rate)": res["astromorphic"]["rate"]["L"][0],
+              "astromorphic": algo["astromorphic"][0],
+              "kozachkov circuit (spiking)": res["kozachkov"]["spiking"]["L"][0],
+              "kozachkov": algo["kozachkov"][0], "linear": algo["linear"][0], "softmax": algo["softmax"][0]}
+    groups = {label: ("astro" if i < 3 else "koz" if i < 6 else label) for i, label in enumerate(panels)}
+    return panels, groups
 
 
 def _model_part(source, examples, tokens, T, dt, backend, seed):
