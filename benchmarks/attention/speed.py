@@ -52,7 +52,7 @@ def main():
         x = torch.randn(args.batch, n, args.dim, device=args.device)
         cells, times = [], {}
         for (kind, causal, opts), name in zip(CASES, names):
-            module = build_attention(kind, args.dim, args.heads, causal=causal, max_len=max(args.lengths),
+            module = build_attention(kind, args.dim, args.heads, causal=causal, max_len=n,
                                      **opts).to(args.device)
             times[name] = _time(module, x, args.repeats, args.device)
         for name in names:

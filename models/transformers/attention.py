@@ -188,7 +188,8 @@ def build_attention(kind: str, dim: int, heads: int, *, causal: bool = False, ma
     max_len : int, optional
         Maximum sequence length (needed by the astromorphic positional term).
     preset : {'default', 'paper'}, optional
-        Astromorphic/kozachkov option preset (``'paper'``: Eq. 18 with Tables S1-S3).
+        Astromorphic/kozachkov option preset (``'paper'``: Eq. 18 with Tables S1-S3). The paper
+        fixes no options for linear and softmax attention, so for them both presets are the same.
     **options
         :class:`~astrosim.attention.AstromorphicOptions` fields (astromorphic, kozachkov),
         ``eps`` (linear), and module settings ``chunk_size``, ``checkpoint``, ``bias``.
@@ -201,8 +202,8 @@ def build_attention(kind: str, dim: int, heads: int, *, causal: bool = False, ma
     if kind in ("astromorphic", "kozachkov"):
         opts = astromorphic_options(kind, preset, dim, **options)
         return AstromorphicAttention(dim, heads, causal=causal, max_len=max_len, options=opts, **module_kwargs)
-    if preset not in (None, "default"):
-        raise KeyError(f"attention preset {preset!r} is defined only for kinds 'astromorphic' and 'kozachkov'")
+    if preset not in (None, "default", "paper"):
+        raise KeyError(f"attention preset {preset!r} not defined for kind {kind!r}. Available: ['default', 'paper']")
     if kind == "linear":
         allowed = {"eps"}
         if set(options) - allowed:
