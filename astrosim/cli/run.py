@@ -8,6 +8,8 @@ def add_arguments(parser):
     parser.add_argument("--out", help="HDF5 file receiving every monitor while the run goes")
     parser.add_argument("--seed", type=int, help="random seed of the run")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    parser.add_argument("--flush-every", type=float, default=2.0, metavar="SECONDS",
+                        help="wall-clock seconds between flushes of --out to disk (default 2)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -19,7 +21,7 @@ def run(args):
 
     try:
         record_script(args.script, args.out, seed=args.seed, overwrite=args.overwrite,
-                      progress=not args.no_progress, command="astrosim " + " ".join(sys.argv[1:]))
+                      progress=not args.no_progress, flush_every=args.flush_every, command="astrosim " + " ".join(sys.argv[1:]))
     except (FileExistsError, FileNotFoundError, H5FormatError) as err:
         print(f"astrosim run: error: {err}", file=sys.stderr)
         return 2

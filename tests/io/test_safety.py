@@ -1,5 +1,4 @@
 """File safety: SIGKILL mid-run keeps flushed data, no silent overwrite, clear errors for bad files."""
-import os
 import signal
 import subprocess
 import sys
