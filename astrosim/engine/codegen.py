@@ -34,9 +34,13 @@ RANDOM_MAP = {"rand": "_rt.uniform", "randn": "_rt.normal", "poisson": "_rt.pois
 CLOCK_LOCALS = {"t": "_clock_t", "dt": "_clock_dt", "timestep": "_clock_timestep"}
 
 
+#: read-only for users, but written by the templates: per copy as well
+_WRITTEN_READ_ONLY = {"count", "_lastindex"}
+
+
 def is_batched(var):
-    """Whether an array variable has one copy per batch element (all writable state)."""
-    return not var.read_only
+    """Whether an array variable has one copy per batch element (all state the code writes)."""
+    return not var.read_only or var.name in _WRITTEN_READ_ONLY
 
 
 def literal(value):
