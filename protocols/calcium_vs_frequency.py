@@ -26,7 +26,7 @@ PAPER_FIG3 = {"rate_Hz": np.arange(1, 11, dtype=float),
 
 PARAMETERS = (
     Parameter("rates", np.arange(1.0, 11.0) * Hz, "presynaptic Poisson rates swept", low=0.01 * Hz, high=200 * Hz),
-    Parameter("synapses_per_neuron", 1, "input synapses per LIF neuron", low=1, high=100),
+    Parameter("synapses_per_neuron", 10, "input synapses per LIF neuron (lab code: 10)", low=1, high=100),
     Parameter("neurons_per_astrocyte", 2, "LIF neurons sharing one astrocyte (lab code: 2)", low=1, high=50),
     Parameter("duration", 100 * second, "simulated time per rate", low=1 * second, high=3600 * second),
     Parameter("average_from", 50 * second, "start of the Ca2+ averaging window (window ends at duration)",
