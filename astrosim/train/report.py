@@ -81,7 +81,7 @@ def markdown_table(groups, target=0.85):
     """Markdown table with one row per group."""
     head = ("| runs | task | attention | seeds | epochs | final test | best test | epochs to "
             f"{target:.0%} (reached) | s / epoch | examples/s (LM: tokens/s) | peak mem MiB | parameters | status |")
-    lines = [head, "|" + "---|" * head.count("|")[:-1] if False else "|" + "|".join("---" for _ in range(13)) + "|"]
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for name, runs in groups.items():
         s = summarise_group(runs, target)
         if s["lm"]:

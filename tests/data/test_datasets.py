@@ -1,6 +1,5 @@
 """IMDB, Fashion-MNIST and State-of-the-Union loaders on committed real slices (and the full IMDB file)."""
-import json
-import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +9,7 @@ from astrosim.data.idx import read_idx, write_idx
 from astrosim.data.imdb import (BLOCK_OPENINGS, check_block_openings, fetch_imdb, load_imdb, prepare_imdb,
                                 read_reviews, split_reviews)
 from astrosim.data.sotu import load_sotu, read_addresses
-
-from pathlib import Path
+from astrosim.data.text import tokenize_words
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -28,7 +26,7 @@ def test_imdb_slice_blocks_split_and_arrays(tmp_path):
     assert x.shape == (30, 64) and x.dtype == np.uint16 and len(d["vocab"]) == 500
     assert 0 < y.mean() < 1  # shuffled before subsetting: both classes survive a limit
     # vocabulary from training reviews only: a word seen only in the test half is <unk>
-    train_words = {w for t in splits["train"][0] for w in __import__("astrosim.data.text", fromlist=["x"]).tokenize_words(t)}
+    train_words = {w for t in splits["train"][0] for w in tokenize_words(t)}
     assert set(d["vocab"].itos[2:]) <= train_words
     assert d["test"][0].shape == (30, 64)
 

@@ -3,7 +3,6 @@ import io
 import json
 import pickle
 import tarfile
-import zipfile
 
 import numpy as np
 import pytest
