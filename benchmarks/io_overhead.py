@@ -10,6 +10,9 @@ in one process (same build seed, alternating order, median of the repeats):
 
 Usage: ``python benchmarks/io_overhead.py [--duration 1.0] [--repeats 3]``
 
+``--read-speed STEPS`` writes a large file and times opening it, reading one cell's whole trace
+and reading a short time window of all cells.
+
 ``--memory`` instead measures the peak memory of streaming *every* state variable of
 ``--cells`` LIF cells (``StateMonitor(G, True, record=True)``, ``keep_in_monitors=False``) for
 several durations, each in a fresh process: bounded memory means the peak does not grow
@@ -155,6 +158,42 @@ class ChunkRows:
         pass
 
 
+def read_speed(cells, steps, path):
+    """Write ``steps`` x ``cells`` noisy float64 samples (poorly compressible), then time reads."""
+    import types
+
+    b2.start_scope()
+    G = b2.NeuronGroup(cells, "v : volt", name="cells")
+    M = b2.StateMonitor(G, "v", record=True, name="trace")
+    net = b2.Network(G, M)
+    sim = types.SimpleNamespace(network=types.SimpleNamespace(objects=net.objects, t_=0.0), batch=None)
+    rec = aio.H5Recorder(path, overwrite=True, flush_every=5.0)
+    rec.on_run_start(sim, steps * 1e-4)
+    rng = np.random.default_rng(0)
+    block = 200
+    t0 = time.perf_counter()
+    for start in range(0, steps, block):
+        t = (np.arange(block) + start) * 1e-4
+        rec.on_chunk(sim, {"trace": {"t": t, "v": -0.06 + 0.01 * rng.random((block, cells))}}, float(t[-1] + 1e-4))
+    rec.on_run_end(sim)
+    write = time.perf_counter() - t0
+    size = os.path.getsize(path) / 2**30
+    t0 = time.perf_counter()
+    loaded = aio.load(path)
+    _ = loaded.metadata
+    t_open = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    one_cell = loaded["trace"].read("v", indices=[cells // 2])
+    t_cell = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    window = loaded["trace"].read("v", t_start=steps * 0.5e-4, t_stop=steps * 0.5e-4 + 0.01)
+    t_slice = time.perf_counter() - t0
+    loaded.close()
+    print(f"READ file {size:.2f} GiB ({steps} steps x {cells} cells, written in {write:.1f} s): "
+          f"open + metadata {t_open * 1e3:.1f} ms; one cell's whole trace {one_cell.shape} {t_cell * 1e3:.0f} ms; "
+          f"10 ms of all cells {window.shape} {t_slice * 1e3:.0f} ms")
+
+
 def memory_main(cells, durations):
     import subprocess
 
@@ -175,11 +214,17 @@ def main(argv=None):
     parser.add_argument("--cells", type=int, default=10_000)
     parser.add_argument("--durations", type=float, nargs="+", default=[0.05, 0.2, 0.8])
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--read-speed", type=int, metavar="STEPS",
+                        help="write STEPS x --cells noisy samples, then time open / per-cell / time-slice reads")
     args = parser.parse_args(argv)
     if args.memory_child:
         return memory_child(int(args.memory_child[0]), float(args.memory_child[1]), args.memory_child[2]) or 0
     if args.memory:
         return memory_main(args.cells, args.durations)
+    if args.read_speed:
+        with tempfile.TemporaryDirectory() as tmpdir:
+            read_speed(args.cells, args.read_speed, os.path.join(tmpdir, "read.h5"))
+        return 0
     b2.prefs.codegen.target = "numpy"
     variants = ("plain", "monitor", "hdf5")
     times = {v: [] for v in variants}
