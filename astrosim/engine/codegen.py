@@ -92,6 +92,12 @@ class NumbaCodeGenerator(CythonCodeGenerator):
     class_name = "numba"
 
     def __init__(self, *args, **kwds):
+        variables, owner = kwds.get("variables", {}), kwds.get("owner")
+        for varname, var in variables.items():
+            if isinstance(var, Function) and not _known_function(varname, var):
+                raise UnsupportedFeatureError(
+                    getattr(owner, "name", "?"),
+                    f"the user-defined function '{varname}' (no numba implementation)")
         super().__init__(*args, **kwds)
         self.calls = {}
         for varname, var in self.variables.items():
@@ -151,6 +157,12 @@ class NumbaCodeGenerator(CythonCodeGenerator):
                                               f"writing to the clock variable '{varname}'")
             lines.append(f"{access} = {varname}")
         return lines
+
+
+def _known_function(varname, var):
+    if DEFAULT_FUNCTIONS.get(varname) is var and (varname in FUNCTION_MAP or varname in RANDOM_MAP):
+        return True
+    return isinstance(var, (TimedArray, BinomialFunction))
 
 
 def _clock_local(var):

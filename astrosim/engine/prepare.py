@@ -67,8 +67,11 @@ def capture(net, namespace, t_start, t_end):
         cause = ex.__cause__
         if isinstance(cause, UnsupportedFeatureError):
             raise cause from None
-        if isinstance(cause, TypeError) and "GSL" in str(cause):
-            raise UnsupportedFeatureError(ex.brianobj.name, "GSL integration") from None
+        name = getattr(ex, "_brian_objname", "?")
+        if isinstance(cause, NotImplementedError) and "Cannot use function" in str(cause):
+            raise UnsupportedFeatureError(
+                name, f"{cause} (a user function needs a numba-compilable implementation, "
+                "e.g. @implementation('numba', python_function))") from None
         raise
     finally:
         prefs.codegen.target = old

@@ -59,6 +59,7 @@ class Simulator:
         self._store = {}
         self.source = None
         self.run_namespace = None
+        self.module = None
 
     # -- per-copy values and results -----------------------------------------------------
     def set_batch_values(self, obj, varname, values):
@@ -196,6 +197,7 @@ class Simulator:
         self.timings["prepare"] += time.perf_counter() - t_prep
         t_comp = time.perf_counter()
         module, _ = load_module(source)
+        self.module = module
         arrays = self._arrays(builder, pathways)
         if self._rng is None:
             seed = self.seed if self.seed is not None else np.random.randint(2 ** 31)
