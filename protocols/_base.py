@@ -29,6 +29,7 @@ class Parameter:
     low: object = None
     high: object = None
     choices: tuple = ()
+    unit: str = ""  # display unit for --params, e.g. 'umolar/second'
 
 
 _BINOPS = {ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Add: operator.add, ast.Sub: operator.sub,
@@ -145,9 +146,16 @@ def resolve(parameters, overrides, protocol):
     return values
 
 
+def _shown(param):
+    if param.unit:
+        scale = parse_value(param.unit)
+        return f"{np.asarray(param.default / scale, dtype=float).tolist()}*{param.unit}"
+    return repr(param.default)
+
+
 def describe_parameters(parameters):
     """One line per parameter: name, default and meaning (for ``--help`` texts and docs)."""
-    return "\n".join(f"  {p.name} = {p.default!r}: {p.doc}" for p in parameters)
+    return "\n".join(f"  {p.name} = {_shown(p)}: {p.doc}" for p in parameters)
 
 
 def run_network(objects, duration, *, engine="brian2", seed=None, batch=None, batch_values=(), listeners=(),

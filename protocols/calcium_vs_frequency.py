@@ -7,6 +7,8 @@ its own independent AN unit (one astrocyte, ``neurons_per_astrocyte`` LIF neuron
 over ``repeats`` copies, and ``Ca ~ f**alpha`` is fitted in log-log coordinates, on raw Ca2+ and
 on Ca2+ above its resting value. With the astrosim engine the whole sweep is one batched run.
 """
+import json
+
 import numpy as np
 from brian2 import Hz, StateMonitor, ms, second, umolar
 
@@ -72,7 +74,11 @@ def run(overrides=None, *, seed=None, out=None, report=None):
         if out is not None:
             from astrosim.io import H5Recorder
 
-            listeners = [H5Recorder(out, overwrite=True, metadata={"description": f"astrosim protocol {NAME}"})]
+            # the summary is only known after the run: it is printed and drawn; the file holds the inputs
+            metadata = {"description": f"astrosim protocol {NAME}", "protocol": NAME,
+                        "parameters": json.dumps({k: repr(v) for k, v in p.items()}),
+                        "batch_rates_Hz": json.dumps(copies.tolist())}
+            listeners = [H5Recorder(out, overwrite=True, metadata=metadata)]
     sim = run_network(net.objects + [monitor], p["duration"], engine=p["engine"], seed=seed,
                       batch=len(copies) if batched else None, batch_values=batch_values, listeners=listeners,
                       report=report)

@@ -24,10 +24,10 @@ SUMMARY = "Ca2+ wave along a gap-junction-coupled G-ChI astrocyte chain: arrival
 PARAMETERS = (
     Parameter("n_cells", 12, "astrocytes in the chain", low=2, high=10000),
     Parameter("F", 2.0 * umolar / second, "maximal gap-junction IP3 flux", low=0 * umolar / second,
-              high=100 * umolar / second),
+              high=100 * umolar / second, unit="umolar/second"),
     Parameter("stimulus", 1.0 * umolar, "agonist (Y_S) applied to cell 0", low=0 * umolar, high=1000 * umolar),
     Parameter("O_delta", 0.2 * umolar / second, "PLCdelta maximal rate (regeneration)", low=0 * umolar / second,
-              high=10 * umolar / second),
+              high=10 * umolar / second, unit="umolar/second"),
     Parameter("duration", 80 * second, "simulated time", low=1 * second, high=36000 * second),
     Parameter("threshold", 0.3 * umolar, "Ca2+ level that marks the wave's arrival", low=0.01 * umolar,
               high=10 * umolar),

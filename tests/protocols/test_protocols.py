@@ -8,9 +8,10 @@ from brian2 import Hz, ms, second, umolar
 from astrosim.protocols import get
 
 
-def _both(name, overrides, seed=7):
-    """Run a protocol on both simulators with the same settings and seed."""
-    return tuple(get(name).run(dict(overrides, engine=engine), seed=seed) for engine in ("brian2", "astrosim"))
+def _both(name, overrides, seed=7, out=None):
+    """Run a protocol on both simulators with the same settings and seed (``out``: HDF5 of the astrosim run)."""
+    return tuple(get(name).run(dict(overrides, engine=engine), seed=seed, out=out if engine == "astrosim" else None)
+                 for engine in ("brian2", "astrosim"))
 
 
 def test_stdp_window_matches_analytic_window():
@@ -71,12 +72,15 @@ def test_release_probability_tracks_2ag_and_pr_formula():
     assert abs(rate_fast - rate_ref) / rate_ref < 0.15  # independent random streams: statistical agreement
 
 
-def test_calcium_vs_frequency_is_sublinear_on_both_engines():
+def test_calcium_vs_frequency_is_sublinear_on_both_engines(tmp_path):
     """Paper Fig. 3: mean Ca2+ rises with input rate, concavely (0 < alpha < 1); brian2 copies vs astrosim batch."""
+    from astrosim.io import load
+
     settings = {"rates": [1.0, 3.0, 10.0] * Hz, "duration": 12 * second, "average_from": 6 * second,
                 "repeats": 2, "synapses_per_neuron": 3}
-    ref, fast = _both("calcium_vs_frequency", settings)
+    ref, fast = _both("calcium_vs_frequency", settings, out=tmp_path / "sweep.h5")
     assert fast["sim"].batch == 6  # the whole sweep ran as one batched simulation
+    assert load(str(tmp_path / "sweep.h5"))["astrocyte"].batch_size == 6  # streamed with the batch axis
     for result in (ref, fast):
         ca = result["calcium_uM"]
         assert np.all(np.diff(ca) > 0)
