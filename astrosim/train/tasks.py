@@ -70,14 +70,18 @@ def load_task_data(task, device, *, limit=None, limit_test=None, data_options=No
 
         prepared = None
         if source is not None:
-            import tempfile
+            import hashlib
             from pathlib import Path
+
+            from astrosim.data.store import data_dir
 
             if Path(source).is_dir():
                 prepared = source
-            else:
-                prepared = prepare_imdb(vocab_size=opts["vocab_size"], source=source, root=tempfile.mkdtemp(),
-                                        block=opts.get("block", 12_500))
+            else:  # a reviews.json: prepare once into the cache, keyed by its path, size and time
+                st = Path(source).stat()
+                key = hashlib.sha1(f"{Path(source).resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:10]
+                prepared = prepare_imdb(vocab_size=opts["vocab_size"], source=source,
+                                        root=data_dir("imdb") / f"from-{key}", block=opts.get("block", 12_500))
         d = load_imdb(max_len=opts["max_len"], vocab_size=opts["vocab_size"], limit=limit, limit_test=limit_test,
                       prepared=prepared)
         meta = {"vocab_size": len(d["vocab"]), "max_len": opts["max_len"], "classes": 2,

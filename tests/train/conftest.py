@@ -7,6 +7,12 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TINY = {"dim": 16, "heads": 2, "layers": 1, "dropout": 0.1}
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    """Keep prepared arrays out of the user's data cache."""
+    monkeypatch.setenv("ASTROSIM_DATA", str(tmp_path / "cache"))
+
+
 @pytest.fixture
 def fixtures():
     """The committed real-data slices."""
