@@ -8,7 +8,7 @@ import numpy as np
 
 from . import compare, figures, mapping
 
-__all__ = ["compare_report", "write_markdown"]
+__all__ = ["compare_report", "model_report", "write_markdown"]
 
 
 def _say(progress, text):
@@ -82,6 +82,15 @@ def _output_panels(res):
               "kozachkov": algo["kozachkov"][0], "linear": algo["linear"][0], "softmax": algo["softmax"][0]}
     groups = {label: ("astro" if i < 3 else "koz" if i < 6 else label) for i, label in enumerate(panels)}
     return panels, groups
+
+
+def model_report(out, source, *, examples=16, tokens=32, T=0.1, dt=5e-4, backend="astrosim", seed=0) -> dict:
+    """Only the trained-model substitution; writes ``model.json`` into ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    result = _model_part(source, examples, tokens, T, dt, backend, seed)
+    (out / "model.json").write_text(json.dumps(result, indent=1, default=_jsonable))
+    return result
 
 
 def _model_part(source, examples, tokens, T, dt, backend, seed):

@@ -35,6 +35,8 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bench", action="store_true",
                         help="only time circuits/s: one by one in Brian2 against one batched run")
+    parser.add_argument("--model-only", action="store_true",
+                        help="with --source MODEL: only the model substitution (no random sweeps)")
     parser.add_argument("--out", default="report", help="output folder (default report/)")
 
 
@@ -57,6 +59,16 @@ def run(args):
         (out / "bench.json").write_text(json.dumps(result, indent=1))
         for how, ratio in result["ratios"].items():
             print(f"{how}: {ratio:.1f}x the circuits/s of one-by-one Brian2")
+        return 0
+    if args.model_only:
+        if args.source == "random":
+            print("compare-attention: --model-only needs --source RUN_DIR (a trained astromorphic model)")
+            return 2
+        result = report.model_report(out, args.source, examples=args.examples,
+                                     tokens=args.model_tokens or args.tokens, T=args.T, dt=args.dt,
+                                     backend=args.backend, seed=args.seed)
+        shown = {k: v for k, v in result.items() if k != "test_indices"}
+        print(json.dumps(shown, indent=1))
         return 0
     rep = report.compare_report(out, tokens=args.tokens, hidden=args.hidden, dim=args.dim, batch=args.batch,
                                 T=args.T, times=args.times, hiddens=args.hiddens, dt=args.dt,
