@@ -88,7 +88,7 @@ class MonitorWriter:
         group.attrs["variables"] = json.dumps(list(spec["variables"]))
         if self.kind == "state":
             if "record" not in group:
-                group.create_dataset("record", data=spec["record"], **COMPRESSION)
+                group.create_dataset("record", data=spec["record"])
             group["record"].attrs["doc"] = "indices (in the source) of the recorded elements"
         self.sorted_by_time = True
         self._last_t = -float("inf")
@@ -116,7 +116,8 @@ class MonitorWriter:
         n_rec = len(self.spec.get("record", ()))
         if self.kind == "state" and var != "t":
             shape = (batch, 0, n_rec) if batch else (0, n_rec)
-            maxshape = (batch, None, n_rec) if batch else (None, n_rec)
+            n_max = n_rec if n_rec else None  # record=False: an empty neuron axis (HDF5 chunks need >= 1)
+            maxshape = (batch, None, n_max) if batch else (None, n_max)
             chunks = state_chunks(n_rec, store.itemsize, batch)
         elif self._batched(var):
             shape, maxshape, chunks = (batch, 0), (batch, None), (1, SERIES_CHUNK)

@@ -110,3 +110,24 @@ def test_state_chunks_bound_memory_and_reads():
     assert cols == 128 and rows * 10_000 * 8 <= 4 * 1024 * 1024 + 16 * 10_000 * 8
     assert state_chunks(3, 8) [1] == 3
     assert state_chunks(50, 8, batch=4)[0] == 1
+
+
+def test_subgroups_empty_records_and_second_clock(tmp_path):
+    import brian2 as b
+
+    G = b.NeuronGroup(5, "dv/dt = (2 - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0", method="exact", name="g")
+    sub = G[2:4]
+    slow = b.Clock(1 * b.ms, name="slow")
+    mons = [b.StateMonitor(G, "v", record=False, name="empty"), b.SpikeMonitor(sub, name="subspikes"),
+            b.StateMonitor(sub, "v", record=True, name="subtrace"),
+            b.StateMonitor(G, "v", record=[1], clock=slow, name="slowtrace")]
+    b.Network(G, *mons).run(20 * ms)
+    aio.save(tmp_path / "e.h5", mons)
+    with aio.load(tmp_path / "e.h5") as rec:
+        for mon in mons:
+            _assert_monitor_equal(rec[mon.name], mon)
+        assert rec["empty"].v.shape == (0, 200)
+        assert rec["slowtrace"].dt == pytest.approx(1e-3) and len(rec["slowtrace"]) == 20
+        assert rec["subspikes"].source_size == 2 and set(rec["subspikes"].i) <= {0, 1}
+        assert rec.metadata["clocks"]["slow"]["dt"] == pytest.approx(1e-3)
+        assert "g" in rec.metadata["model"]
