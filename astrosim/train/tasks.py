@@ -108,7 +108,17 @@ def load_task_data(task, device, *, limit=None, limit_test=None, data_options=No
                                   crop_pad=opts.get("crop_pad", 0), flip=opts.get("flip", False))
         return data, meta
     if task in ("sotu", "wikitext2"):
-        if task == "sotu":
+        if opts.get("bpe"):
+            from astrosim.data.lm_bpe import bpe_corpus
+
+            if source is None:
+                from astrosim.data.store import data_dir
+
+                source = data_dir("sotu") / "texts" if task == "sotu" else data_dir("wikitext2") / "v1"
+            d = bpe_corpus(task, source, opts["bpe"])
+            d["vocab"] = range(d["meta"]["vocab_size"])
+            tokenisation = d["meta"]["tokenisation"]
+        elif task == "sotu":
             from astrosim.data.sotu import load_sotu
 
             d = load_sotu(folder=source, min_count=opts.get("min_count", 3))
@@ -125,8 +135,9 @@ def load_task_data(task, device, *, limit=None, limit_test=None, data_options=No
         lt = limit_test if limit_test is not None else limit
         if lt is not None:
             test_ids = test_ids[: lt * seq + 1]
+        unit = "BPE" if opts.get("bpe") else "word-level"
         meta = {"vocab_size": len(d["vocab"]), "seq_len": seq, "tokenisation": tokenisation,
-                "perplexity": "per word-level token (exp of mean NLL over every test token after the first)"}
+                "perplexity": f"per {unit} token (exp of mean NLL over every test token after the first)"}
         return LanguageModelData(train_ids, test_ids, device, seq), meta
     raise ValueError(f"unknown task {task!r}; choose from {', '.join(TASKS)}")
 
