@@ -86,3 +86,21 @@ def test_encode_rejects_bad_input():
         mapping.encode(q, k, v, w, options=astromorphic_options("astromorphic", alpha_placement="per_token"))
     with pytest.raises(ValueError, match="whole number of steps"):
         mapping.encode(q, k, v, w, options=opts, T=0.01, dt=3e-4)
+
+
+def test_trials_on_engine_batch_axis():
+    # Rate copies on the batch axis stay exact; spiking copies are independent noise draws.
+    pytest.importorskip("numba")
+    import brian2
+
+    from astrosim.analysis.circuit import run_trials
+
+    q, k, v, w = compare.random_inputs(1, 3, 2, 2, seed=4)
+    options = mapping.circuit_options("astromorphic")
+    brian2.defaultclock.dt = 5e-4 * brian2.second
+    stim = mapping.encode(q, k, v, w, options=options, T=0.01, dt=5e-4)
+    target = ref.astromorphic_attention(q, k, v, w_astro=w, options=options)
+    for state in run_trials(build_circuit(stim, "rate"), 2):
+        assert _rel(mapping.decode(state, stim)["L"], target) < TOL
+    spikes = run_trials(build_circuit(stim, "spiking"), 2, seed=1)
+    assert not np.array_equal(spikes[0]["hidden_n"], spikes[1]["hidden_n"])
