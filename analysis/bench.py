@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from .compare import random_inputs, simulate, simulate_trials
 
 __all__ = ["bench_circuits"]

@@ -39,7 +39,6 @@ def compare_report(out, *, tokens=8, hidden=4, dim=4, batch=16, T=0.1, times=(0.
     res = compare.compare_batch(q, k, v, w, T=T, dt=dt, backend=backend, seed=seed)
     report["comparison"] = {kind: {mode: {key: r[key] for key in ("scores", "seconds", "simulated", "alpha_fit")}
                                    for mode, r in res[kind].items()} for kind in ("astromorphic", "kozachkov")}
-    algo = res["algorithmic"]
     panels, groups = _output_panels(res)
     report["outputs_circuit0"] = {label: a.tolist() for label, a in panels.items()}
     figures.plot_outputs(panels, out / "outputs.png", groups=groups,
@@ -117,7 +116,7 @@ def _jsonable(x):
 def write_markdown(report: dict, path) -> None:
     """A short markdown summary of a report dict."""
     s = report["settings"]
-    lines = [f"# Circuit against algorithmic attention", "",
+    lines = ["# Circuit against algorithmic attention", "",
              f"{s['batch']} circuits, N = {s['tokens']} tokens, m = {s['hidden']} hidden cells, d = {s['dim']}, "
              f"T = {s['T']} s per token, dt = {s['dt']} s, back end {s['backend']}, seed {s['seed']}.", "",
              "| circuit | mode | vs astromorphic | vs kozachkov | vs linear | vs softmax | run s |",

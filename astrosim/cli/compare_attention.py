@@ -70,7 +70,7 @@ def run(args):
         shown = {k: v for k, v in result.items() if k != "test_indices"}
         print(json.dumps(shown, indent=1))
         return 0
-    rep = report.compare_report(out, tokens=args.tokens, hidden=args.hidden, dim=args.dim, batch=args.batch,
+    report.compare_report(out, tokens=args.tokens, hidden=args.hidden, dim=args.dim, batch=args.batch,
                                 T=args.T, times=args.times, hiddens=args.hiddens, dt=args.dt,
                                 backend=args.backend, seed=args.seed, source=args.source, examples=args.examples,
                                 model_tokens=args.model_tokens, trials=args.trials)
