@@ -121,7 +121,8 @@ def _output_eqs(mode):
     return eqs + f"rate = {drive} : Hz\nn : 1\n"
 
 
-def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: bool = True) -> Circuit:
+def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: bool = True,
+                  record_activity: bool = False) -> Circuit:
     """Build the Brian2 objects of ``stim.batch`` circuits in one :class:`brian2.Network`.
 
     Parameters
@@ -132,6 +133,10 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
         ``'spiking'``: Poisson spikes and Poisson gliotransmitter release events.
     record_counts : bool
         Record the per-slot counts of all layers (needed by the mapping's read-out).
+    record_activity : bool
+        Also record every spike (spiking mode) and the astrocyte's calcium and slow state at every
+        step, as ``monitors['spikes_*']`` and ``monitors['calcium']`` (for plots; memory grows
+        with cells x steps).
 
     Returns
     -------
@@ -217,6 +222,12 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
             "output": b2.StateMonitor(output, ["n", "I", "Cn"], name="output_counts", **kwm),
             "output_off": b2.StateMonitor(output_off, "n", name="output_off_counts", **kwm),
         }
+    if record_activity:
+        monitors["calcium"] = b2.StateMonitor(astro, ["Ca", "s", "z"], record=True, name="calcium_trace")
+        if spiking:
+            for key, group in (("hidden", hidden), ("output", output), ("output_off", output_off),
+                               ("release", astro)):
+                monitors[f"spikes_{key}"] = b2.SpikeMonitor(group, name=f"{group.name}_spikes")
     net = b2.Network(hidden, astro, output, output_off, syn, to_astro, from_astro, pair, pair_read, *resets,
                      *monitors.values())
     return Circuit(stim, mode, net, hidden, output, astro, syn, monitors, ns)

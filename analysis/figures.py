@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_outputs", "plot_error_vs_time", "plot_error_vs_hidden", "plot_alpha"]
+__all__ = ["plot_outputs", "plot_error_vs_time", "plot_error_vs_hidden", "plot_alpha", "plot_circuit_activity"]
 
 
 def _plt():
@@ -106,5 +106,36 @@ def plot_alpha(store, calcium, alpha_fit: float, path) -> None:
     ax.set_xlabel(r"presynaptic store s = $\sum_t \phi(k_t)$")
     ax.set_ylabel("calcium Ca (g)")
     ax.legend(fontsize=8)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_circuit_activity(circuit, path, *, title: str = "") -> None:
+    """Raster of hidden, output ON/OFF and release events, and the astrocyte's calcium, of a run
+    circuit built with ``record_activity=True`` (first circuit of the batch)."""
+    plt = _plt()
+    stim, mon = circuit.stimulus, circuit.monitors
+    m, d, T, N, S = stim.m, stim.d, stim.T, stim.n_tokens, stim.settle_slots
+    fig, (ax, axc) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]})
+    offset, ticks = 0, []
+    for key, size, color, label in (("spikes_hidden", m, "k", "hidden"), ("spikes_release", m, "tab:green", "release"),
+                                    ("spikes_output", d, "tab:red", "out ON"),
+                                    ("spikes_output_off", d, "tab:blue", "out OFF")):
+        if key in mon:
+            t, i = np.asarray(mon[key].t), np.asarray(mon[key].i)
+            keep = i < size
+            ax.plot(t[keep], i[keep] + offset, "|", color=color, markersize=4)
+        ticks.append((offset + size / 2, label))
+        offset += size + 1
+    ax.set_yticks([p for p, _ in ticks])
+    ax.set_yticklabels([name for _, name in ticks])
+    for edge in (N * T, (N + S) * T):
+        for a in (ax, axc):
+            a.axvline(edge, color="0.6", ls="--", lw=0.8)
+    ax.set_title(title or "write | settle | read", fontsize=10)
+    ca = np.asarray(mon["calcium"].Ca)[:m]
+    axc.plot(np.asarray(mon["calcium"].t), ca.T, lw=1)
+    axc.set_ylabel("Ca (g)")
+    axc.set_xlabel("time (s)")
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
