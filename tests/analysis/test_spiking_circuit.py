@@ -21,3 +21,18 @@ def test_spiking_readout_is_unbiased_for_counts():
     phi_k = mapping.ref.feature_map(k)
     assert abs(out["phi_k"].mean() / phi_k.mean() - 1) < 0.05
     assert abs(out["g"].mean() / mapping.ref.astromorphic_write(k, v, w_astro=w)["g"].mean() - 1) < 0.02
+
+
+def test_activity_monitors_agree_with_slot_counts():
+    import brian2
+
+    from astrosim.analysis.circuit import build_circuit, run_circuit
+
+    q, k, v, w = compare.random_inputs(2, 3, 2, 2, seed=7)
+    brian2.defaultclock.dt = 5e-4 * brian2.second
+    stim = mapping.encode(q, k, v, w, T=0.02, dt=5e-4)
+    circ = build_circuit(stim, "spiking", record_activity=True)
+    state = run_circuit(circ, "brian2", seed=8)
+    assert circ.monitors["spikes_hidden"].num_spikes == state["hidden_n"].sum()
+    assert circ.monitors["spikes_output"].num_spikes == state["output_n"].sum()
+    assert circ.monitors["spikes_release"].num_spikes == state["astro_na"].sum()
