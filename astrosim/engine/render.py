@@ -1,4 +1,5 @@
 """Render captured Brian2 code objects as numba functions and fuse them into one time loop."""
+import os
 import re
 
 import numpy as np
@@ -18,6 +19,9 @@ _KEEP = {"np", "_rt", "numba", "range", "abs", "min", "max", "int", "float", "bo
          "True", "False", "None", "if", "else", "elif", "for", "in", "and", "or", "not",
          "while", "break", "continue", "pass", "is", "_b", "_rng", "_err", "_ts", "_dts", "_s",
          "_rowidx", "_cf", "_ci", "_done"}
+#: unbatched groups at least this large update in parallel (numba prange); off by default
+#: because on a shared, loaded machine the threads slowed a 500k-synapse update down 2x
+PARALLEL_MIN_SIZE = int(os.environ.get("ASTROSIM_PARALLEL_MIN_SIZE", "0")) or None
 _WRITE = re.compile(r"^(_array_\w+)\[_b, _idx\] = (\w+)$")
 FUNC_ARGS = "_b, _clock_t, _clock_dt, _clock_timestep, _rng, _err"
 
@@ -57,6 +61,7 @@ class ModuleBuilder:
         self.batch_params = {}
         self.consts_f = []
         self.consts_i = []
+        self.uses_prange = False
 
     # -- helpers --------------------------------------------------------------------------
     def array(self, var):
@@ -137,6 +142,23 @@ class ModuleBuilder:
         self.calls.append((clock_index, prefix + text))
         return key
 
+    def _parallel_ok(self, co, vc):
+        """Element-wise update of a large single-copy group without random numbers."""
+        if self.batch != 1 or "_rt.uniform" in vc or "_rt.normal" in vc or \
+                "_rt.poisson" in vc or "_rt.binomial" in vc:
+            return False
+        var = co.variables["N"]
+        n = var.value if isinstance(var, Constant) else int(var.get_value()[0])
+        if PARALLEL_MIN_SIZE is None or n < PARALLEL_MIN_SIZE:
+            return False
+        for line in vc.split("\n"):
+            stripped = line.strip()
+            if re.match(r"^_array_\w+\[", stripped) and " = " in stripped:
+                if not _WRITE.match(stripped):
+                    return False
+        self.uses_prange = True
+        return True
+
     def n_of(self, co, name="N"):
         var = co.variables[name]
         if isinstance(var, Constant):
@@ -173,7 +195,8 @@ class ModuleBuilder:
         extra = []
         if tmpl == "stateupdate":
             checks = self.checks_for(co, vc, owner)
-            body = (f"{head}\nN = {self.n_of(co)}\nfor _idx in range(N):\n"
+            loop = "numba.prange" if self._parallel_ok(co, vc) else "range"
+            body = (f"{head}\nN = {self.n_of(co)}\nfor _idx in {loop}(N):\n"
                     f"    _vectorisation_idx = _idx\n{_indent(vc, 1)}\n{_indent(checks, 1)}")
         elif tmpl == "threshold":
             es = self.array(kw["eventspace_variable"])
@@ -343,7 +366,7 @@ class ModuleBuilder:
         if pattern is not None:
             text = pattern.sub(lambda m: canon[m.group(1)], text)
         header = "import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n"
-        main = (f"@numba.njit(cache=True, parallel={bool(parallel)})\n"
+        main = (f"@numba.njit(cache=True, parallel={bool(parallel or self.uses_prange)})\n"
                 f"def run_chunk(_nsteps, _ticks, _rowidx, _ts, _dts, _rng, _err, _start, _done, "
                 f"_cf, _ci, {', '.join(canon[a] for a in args)}):\n" + _indent(text, 1) + "\n")
         return header + main, args
