@@ -88,6 +88,7 @@ def test_encode_rejects_bad_input():
         mapping.encode(q, k, v, w, options=opts, T=0.01, dt=3e-4)
 
 
+@pytest.mark.slow
 def test_trials_on_engine_batch_axis():
     # Rate copies on the batch axis stay exact; spiking copies are independent noise draws.
     pytest.importorskip("numba")
