@@ -45,10 +45,13 @@ EXCITABLE = {"K_delta": 0.3 * umolar, "K_D": 0.5 * umolar, "Omega_5P": 0.1 / sec
 
 
 def resting_state(params, dt, settle=200 * second):
-    """State (C, h, I, Gamma_A) of an unstimulated, uncoupled cell after ``settle`` (Brian2 numpy run)."""
+    """State (C, h, I, Gamma_A) of an unstimulated, uncoupled cell after ``settle`` (Brian2 numpy run).
+
+    The relaxation is slow and smooth, so it uses rk4 steps of at least 50 ms.
+    """
     from brian2 import Network
 
-    cell = gchi.build(1, release=False, dt=dt, name="rest_probe", **params)
+    cell = gchi.build(1, release=False, dt=max(dt, 50 * ms), name="rest_probe", **params)
     Network(cell).run(settle)
     return {var: getattr(cell, var)[0] for var in ("C", "h", "I", "Gamma_A")}
 

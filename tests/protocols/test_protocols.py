@@ -63,7 +63,7 @@ def test_calcium_oscillations_match_li_rinzel_table():
 
 def test_release_probability_tracks_2ag_and_pr_formula():
     """2-AG is the spike train filtered by the Appendix-D kernel; PR = clip(PR0(1 + (DSE + eSP)/100), 0, 1)."""
-    ref, fast = _both("release_probability", {"duration": 40 * second, "average_from": 20 * second})
+    ref, fast = _both("release_probability", {"duration": 20 * second, "average_from": 10 * second})
     for result in (ref, fast):
         assert result["summary"]["AG_reconstruction_max_error"] < 1e-9
         assert result["summary"]["PR_formula_max_error"] < 1e-12
@@ -90,7 +90,7 @@ def test_calcium_vs_frequency_is_sublinear_on_both_engines(tmp_path):
 
 def test_calcium_wave_conserves_ip3_flux_and_needs_junctions():
     """Gap-junction fluxes are antisymmetric (Goldberg et al. 2010 form), so their chain sum is 0; no junctions, no wave."""
-    settings = {"n_cells": 4, "duration": 10 * second, "settle": 60 * second}
+    settings = {"n_cells": 4, "duration": 16 * second, "settle": 200 * second}
     ref, fast = _both("calcium_wave", settings)
     for result in (ref, fast):
         assert result["summary"]["max_abs_summed_junction_flux_uM_per_s"] < 1e-12
