@@ -20,7 +20,7 @@ _KEEP = {"np", "_rt", "numba", "range", "abs", "min", "max", "int", "float", "bo
          "while", "break", "continue", "pass", "is", "_b", "_rng", "_err", "_ts", "_dts", "_s",
          "_rowidx", "_cf", "_ci", "_done"}
 #: unbatched groups at least this large update in parallel (numba prange); off by default
-#: because on a shared, loaded machine the threads slowed a 500k-synapse update down 2x
+#: because on our shared, loaded 2-core machine the threads did not pay (docs/engine.md)
 PARALLEL_MIN_SIZE = int(os.environ.get("ASTROSIM_PARALLEL_MIN_SIZE", "0")) or None
 _WRITE = re.compile(r"^(_array_\w+)\[_b, _idx\] = (\w+)$")
 FUNC_ARGS = "_b, _clock_t, _clock_dt, _clock_timestep, _rng, _err"
