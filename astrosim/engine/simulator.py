@@ -60,6 +60,7 @@ class Simulator:
         self.source = None
         self.run_namespace = None
         self.module = None
+        self._t_last = None
 
     # -- per-copy values and results -----------------------------------------------------
     def set_batch_values(self, obj, varname, values):
@@ -253,10 +254,19 @@ class Simulator:
 
     def _arrays(self, builder, pathways):
         arrays = {}
+        t_now = float(self.network.t_)
+        moved = self._t_last is not None and abs(t_now - self._t_last) > 1e-12
+        if moved and any(np.any(q.cnt) for q in self._queues.values()):
+            raise UnsupportedFeatureError(
+                self.network.name, "changing the network time (e.g. Network.restore) while "
+                "astrosim's spike queues hold spikes in flight")
+        if moved:
+            self._queues = {}
         for prefix, pw in pathways.items():
-            q = self._queues.get(pw.name)
+            key = (pw.name, id(pw))
+            q = self._queues.get(key)
             if q is None or q.batch != self.B:
-                q = self._queues[pw.name] = PathwayQueue(pw, self.B)
+                q = self._queues[key] = PathwayQueue(pw, self.B)
             else:
                 q.update(pw)
             arrays.update(q.arrays(prefix))
@@ -402,6 +412,7 @@ class Simulator:
             c.variables["timestep"].get_value()[0] = ts[k]
             c.variables["t"].get_value()[0] = ts[k] * dts[k]
         net.t_ = float(t_start + duration_s) if completed else _current_time(ts, dts)
+        self._t_last = float(net.t_)
         device._last_run_time = time.perf_counter() - start_wall
         device._last_run_completed_fraction = (
             1.0 if duration_s == 0 else (float(net.t_) - t_start) / duration_s)

@@ -212,3 +212,16 @@ def test_disk_cache_keyed_by_structure(tmp_path):
     second = run("grp_b", 5)  # other name and size, same structure: cache hit
     assert first[0] == "0" and second[0] == "1"
     assert abs(float(second[1]) - np.exp(-1 / 7)) < 1e-12
+
+
+def test_restore_with_spikes_in_flight_is_refused():
+    G = NeuronGroup(2, "dv/dt = 1/ms : 1", threshold="v>1", reset="v=0")
+    S = Synapses(G, G, on_pre="v += 0", delay=3 * ms)
+    S.connect()
+    net = Network(G, S)
+    net.store()
+    sim = astrosim.Simulator(net)
+    sim.run(1.55 * ms)  # spikes at 1.1 ms are still in the queue
+    net.restore()
+    with pytest.raises(UnsupportedFeatureError, match="spikes in flight"):
+        sim.run(1 * ms)
