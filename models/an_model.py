@@ -14,7 +14,7 @@ frequency sweep can run as one network (one copy per frequency) or on the engine
 from types import SimpleNamespace
 
 import numpy as np
-from brian2 import Hz, NeuronGroup, Synapses, Gohm, mV, ms, nmolar, pA, second, umolar
+from brian2 import Hz, NeuronGroup, Synapses, Gohm, mV, ms, pA, second, umolar
 
 from ._params import resolve_parameters
 from .astrocytes.li_rinzel import CORE_EQUATIONS

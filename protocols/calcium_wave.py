@@ -10,7 +10,7 @@ flux is zero at every instant: total IP3 changes only through the cells' own pro
 degradation.
 """
 import numpy as np
-from brian2 import NeuronGroup, StateMonitor, ms, second, umeter, umolar
+from brian2 import StateMonitor, ms, second, umeter, umolar
 
 from astrosim.models.astrocytes import gap_junction, gchi
 

@@ -7,7 +7,7 @@ compartment per hidden unit integrating its activity must end at g = sum_t phi(k
 g**alpha (paper Eqs. 13-14).
 """
 import numpy as np
-from brian2 import NeuronGroup, Synapses, StateMonitor, TimedArray, ms, second
+from brian2 import NeuronGroup, StateMonitor, TimedArray, ms, second
 
 from astrosim.models.plasticity import hebbian, presynaptic
 

@@ -1,5 +1,5 @@
 """Rate-based Hebbian rule that writes key->value associations, dW/dt = eta r_pre r_post (paper Eq. 9)."""
-from brian2 import Hz, NeuronGroup, Synapses, second
+from brian2 import NeuronGroup, Synapses, second
 
 from .._params import resolve_parameters
 

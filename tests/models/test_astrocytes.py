@@ -1,5 +1,4 @@
 """Astrocyte models: Li-Rinzel rest state of the AN-model code, G-ChI receptor kinetics, tripartite wiring."""
-import numpy as np
 from brian2 import Hz, Network, StateMonitor, ms, second, umolar
 
 from astrosim.models import tripartite

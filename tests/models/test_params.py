@@ -1,6 +1,6 @@
 """Model parameter overrides: unknown names and wrong units are clear errors; good overrides take effect."""
 import pytest
-from brian2 import Hz, mV, ms, umolar
+from brian2 import Hz, mV, umolar
 
 from astrosim.models import an_model
 from astrosim.models._params import ParameterError, resolve_parameters
