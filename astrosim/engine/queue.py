@@ -1,4 +1,6 @@
 """Spike-queue tables for synaptic pathways (delays in steps, CSR by source and delay)."""
+import weakref
+
 import numpy as np
 
 from .errors import UnsupportedFeatureError
@@ -16,6 +18,7 @@ class PathwayQueue:
 
     def __init__(self, pathway, batch):
         self.name = pathway.name
+        self.ref = weakref.ref(pathway)
         self.batch = batch
         self.hist = None
         self.cnt = None

@@ -256,7 +256,9 @@ class Simulator:
         arrays = {}
         t_now = float(self.network.t_)
         moved = self._t_last is not None and abs(t_now - self._t_last) > 1e-12
-        if moved and any(np.any(q.cnt) for q in self._queues.values()):
+        current = {(pw.name, id(pw)): pw for pw in pathways.values()}
+        if moved and any(np.any(q.cnt) and q.ref() is current.get(key)
+                         for key, q in self._queues.items()):
             raise UnsupportedFeatureError(
                 self.network.name, "changing the network time (e.g. Network.restore) while "
                 "astrosim's spike queues hold spikes in flight")
