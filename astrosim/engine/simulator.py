@@ -71,12 +71,16 @@ class Simulator:
         obj : Group (NeuronGroup, Synapses, ...)
         varname : str
             A state variable of ``obj`` (its initial value) or an external constant
-            used by ``obj``'s equations/code (e.g. ``'tau'`` from the namespace).
+            used by ``obj``'s equations/code (e.g. ``'tau'`` from the namespace); a constant
+            varies only in the code of ``obj`` (its state updater, threshold, reset,
+            pathways, summed variables), not in other objects using the same name.
         values : array-like with units
             Shape ``(batch,)`` (one value per copy) or ``(batch, N)`` for state variables.
         """
         if self.batch is None:
             raise ValueError("set_batch_values needs a batched Simulator (batch=B)")
+        if varname == "delay":
+            raise ValueError(f"{obj.name}.delay: delays (connectivity) are shared by all copies")
         var = obj.variables.get(varname) if hasattr(obj, "variables") else None
         arr = np.asarray(values, dtype=np.float64)
         if arr.shape[0] != self.B:
