@@ -8,9 +8,10 @@ decreasing gliotransmission turns the depressing synapse into a facilitating one
 increasing gliotransmission deepens depression (De Pitta et al. 2011, Stimberg et al. 2019 Fig. 3).
 """
 import numpy as np
-from brian2 import NeuronGroup, SpikeGeneratorGroup, StateMonitor, ms, umolar, second
+from brian2 import Hz, NeuronGroup, SpikeGeneratorGroup, StateMonitor, ms, umolar, second
 
 from astrosim.models.synapses import tsodyks_markram
+from astrosim.models.tripartite import build_tripartite
 
 from ._base import Parameter, resolve, run_network, write_output
 
@@ -34,6 +35,10 @@ PARAMETERS = (
     Parameter("gamma_values", [0.0, 0.25, 0.5, 0.75, 1.0], "presynaptic receptor occupancies Gamma_S",
               low=0.0, high=1.0),
     Parameter("U_0_star", 0.6, "resting release probability without gliotransmitter", low=0.0, high=1.0),
+    Parameter("closed_loop_duration", 30 * second, "closed-loop tripartite run per condition (0 skips it)",
+              low=0 * second, high=3600 * second),
+    Parameter("closed_loop_rate", 10 * Hz, "presynaptic Poisson rate of the closed-loop run", low=0.01 * Hz,
+              high=200 * Hz),
     Parameter("engine", "astrosim", "simulator", choices=("astrosim", "brian2")),
 )
 
@@ -87,11 +92,43 @@ def run(overrides=None, *, seed=None, out=None, report=None):
     summary = {"max_abs_error_vs_analytic": float(np.nanmax(np.abs(ppr - expected))),
                "max_abs_error_vs_table_8_2": table, "ppr": ppr.tolist(), "alpha": alpha.tolist(),
                "gamma_S": gamma.tolist(), "delay_ms": delay.tolist(), "first_release": r1.tolist()}
+    if p["closed_loop_duration"] > 0:
+        loop = closed_loop(p["closed_loop_rate"], p["closed_loop_duration"], engine=p["engine"], seed=seed)
+        summary["closed_loop_mean_Y_S_uM"] = loop["mean_Y_S_uM"]
+        summary["closed_loop_mean_Gamma_S"] = loop["mean_Gamma_S"]
+        monitors.update(loop["monitors"])
     result = {"protocol": NAME, "params": p, "ppr": ppr, "expected": expected, "alpha": alpha, "gamma": gamma,
               "delay_ms": delay, "r1": r1, "summary": summary, "monitors": monitors}
     if out is not None:
         write_output(out, result["monitors"], protocol=NAME, params=p, summary=summary)
     return result
+
+
+CONDITIONS = (("none", None), ("alpha=0", 0.0), ("alpha=1", 1.0))
+
+
+def closed_loop(rate, duration, *, engine="astrosim", seed=None, synapses=10):
+    """Stimberg et al. (2019) Fig. 4-style closed loop: mean synaptic glutamate without and with gliotransmission.
+
+    Three independent tripartite units (one LIF neuron, ``synapses`` Tsodyks-Markram synapses, one
+    G-ChI astrocyte that senses their glutamate and, except for 'none', releases gliotransmitter
+    back onto them), Poisson input at ``rate``; dt = 1 ms. Means are over the second half of the run.
+    """
+    objects, monitors = [], {}
+    for label, alpha in CONDITIONS:
+        net = build_tripartite(1, synapses, 1, input_rate=rate, gliotransmission=alpha is not None,
+                               synapse_params={} if alpha is None else {"alpha": alpha}, dt=1 * ms)
+        monitors[f"closed_loop_{label}"] = StateMonitor(net.synapses, ["Y_S", "Gamma_S"], record=True, dt=10 * ms,
+                                                        name=f"closed_loop_{label.replace('=', '')}")
+        objects += net.objects + [monitors[f"closed_loop_{label}"]]
+    run_network(objects, duration, engine=engine, seed=seed)
+    means_y, means_g = {}, {}
+    for label, _ in CONDITIONS:
+        mon = monitors[f"closed_loop_{label}"]
+        keep = np.asarray(mon.t / second) >= float(duration / second) / 2
+        means_y[label] = float(np.asarray(mon.Y_S / umolar)[:, keep].mean())
+        means_g[label] = float(np.asarray(mon.Gamma_S)[:, keep].mean())
+    return {"mean_Y_S_uM": means_y, "mean_Gamma_S": means_g, "monitors": monitors}
 
 
 def _table_deviation(alpha, gamma, delay, ppr):
