@@ -21,21 +21,36 @@ _RECORDS = {}
 _ONLY = None
 _PROGRESS = None
 
-#: Fixed subset used by the CI test: standalone-compatible tests covering neuron groups,
-#: synapses, monitors, Poisson input and spike generators that astrosim passes.
+#: Fixed subset used by the CI test: fast standalone-compatible tests that astrosim passes,
+#: covering neuron groups, run_regularly, refractoriness, synapses (delays, summed variables,
+#: synapses on synapses), monitors, Poisson input and spike generators.
 CI_SUBSET = (
-    "test_poissongroup.py::test_single_rates",
-    "test_poissongroup.py::test_rate_arrays",
-    "test_poissongroup.py::test_time_dependent_rate",
-    "test_spikegenerator.py::test_spikegenerator_connected",
-    "test_spikegenerator.py::test_spikegenerator_basic",
-    "test_monitor.py::test_spike_monitor",
-    "test_monitor.py::test_state_monitor",
+    "test_monitor.py::test_event_monitor",
     "test_monitor.py::test_rate_monitor_1",
-    "test_neurongroup.py::test_linked_variable_correct",
+    "test_monitor.py::test_spike_monitor",
+    "test_monitor.py::test_state_monitor_bigger_dt",
+    "test_monitor.py::test_state_monitor_indexing",
+    "test_network.py::test_runtime_rounding",
+    "test_neurongroup.py::test_linked_var_in_reset",
+    "test_neurongroup.py::test_run_regularly_dt",
+    "test_neurongroup.py::test_run_regularly_scheduling",
+    "test_neurongroup.py::test_semantics_floor_division",
+    "test_neurongroup.py::test_sim_with_scalar_variable",
+    "test_neurongroup.py::test_stochastic_variable",
+    "test_neurongroup.py::test_threshold_reset",
+    "test_poissongroup.py::test_propagation",
+    "test_poissongroup.py::test_time_dependent_rate",
+    "test_poissoninput.py::test_poissoninput",
+    "test_poissoninput.py::test_poissoninput_refractory",
     "test_refractory.py::test_refractoriness_basic",
-    "test_synapses.py::test_transmission_simple",
+    "test_spikegenerator.py::test_spikegenerator_period",
+    "test_spikegenerator.py::test_spikegenerator_change_period",
+    "test_subgroup.py::test_state_variables_simple",
+    "test_synapses.py::test_incoming_outgoing",
     "test_synapses.py::test_summed_variable",
+    "test_synapses.py::test_synapses_to_synapses_statevar_access",
+    "test_synapses.py::test_synaptic_equations",
+    "test_synapses.py::test_transmission_scalar_delay",
 )
 
 
