@@ -30,7 +30,7 @@ def _build(network, scale):
 
     s = lambda n: max(1, int(round(n * scale)))  # noqa: E731
     if network == "coba":
-        return build_coba(s(3200), s(800), record_neuron=0)
+        return build_coba(s(3200), s(800), record_neuron=0, synapse_monitor=False)
     return build_coba_with_astro(s(3200), s(800), s(3200))
 
 

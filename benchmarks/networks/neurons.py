@@ -14,11 +14,14 @@ def _coba_constants():
     )
 
 
-def build_coba(n_e=3200, n_i=800, p_e=0.05, p_i=0.2, *, record_neuron=50, monitors=True):
+def build_coba(n_e=3200, n_i=800, p_e=0.05, p_i=0.2, *, record_neuron=50, monitors=True,
+               synapse_monitor=True):
     """Stimberg et al. (2018) Fig. 1: COBA network whose synapses show short-term plasticity.
 
     Forward-Euler integration at the default clock; initial values and connectivity are drawn
-    at build time, so a run from a given build is deterministic.
+    at build time, so a run from a given build is deterministic. ``synapse_monitor=False`` drops
+    the monitor of one neuron's synapses (its indices need connectivity at build time, which
+    cpp_standalone does not have).
     """
     ns = _coba_constants()
     eqs = """
@@ -51,6 +54,7 @@ def build_coba(n_e=3200, n_i=800, p_e=0.05, p_i=0.2, *, record_neuron=50, monito
         ns["inh_mon"] = b2.SpikeMonitor(inh, name="coba_inh_mon")
         ns["state_mon"] = b2.StateMonitor(exc, ["v", "g_e", "g_i"], record=record_neuron,
                                           name="coba_state_mon")
+    if monitors and synapse_monitor:
         ns["synapse_mon"] = b2.StateMonitor(exc_syn, ["u_S", "x_S"],
                                             record=exc_syn[record_neuron, :],
                                             when="after_synapses", name="coba_synapse_mon")
