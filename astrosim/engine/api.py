@@ -83,6 +83,14 @@ class AstrosimDevice(RuntimeDevice):
 
     def network_run(self, net, duration, report=None, report_period=10 * second,
                     namespace=None, profile=None, level=0):
+        if profile is None:
+            profile = getattr(self, "build_options", {}).get("profile", False)
+        if profile:
+            from .errors import UnsupportedFeatureError
+
+            raise UnsupportedFeatureError(
+                net.name, "run(..., profile=True): per-object profiling (astrosim runs all "
+                "objects in one fused compiled loop, so per-code-object times do not exist)")
         if namespace is None:
             namespace = get_local_namespace(level=level + 2)
         seed = None

@@ -41,14 +41,15 @@ class MonitorBuffer:
         else:
             self.vars = {"rate": np.float64}
         self.arrays = {}
+        self.unrecorded = np.zeros(batch, dtype=np.int64)  # events counted while record=False
 
     def allocate(self, n_ticks):
         """Fresh buffers for a chunk in which this monitor's clock ticks ``n_ticks`` times."""
         p, B = self.prefix, self.batch
         a = {}
         if self.kind == "spike":
+            a[f"{p}_n"] = np.zeros((B, 1), dtype=np.int64)
             if self.record:
-                a[f"{p}_n"] = np.zeros((B, 1), dtype=np.int64)
                 for name, dtype in self.vars.items():
                     a[f"{p}_v_{name}"] = np.zeros((B, self.capacity), dtype=dtype)
         else:
@@ -80,6 +81,9 @@ class MonitorBuffer:
         if self.kind != "spike":
             return None
         if not self.record:
+            counts = a[f"{p}_n"][:, 0]
+            self.unrecorded += counts
+            counts[:] = 0
             return [dict() for _ in range(self.batch)]
         out = []
         counts = a[f"{p}_n"][:, 0]
@@ -125,6 +129,12 @@ class MonitorBuffer:
         mon = self.monitor
         if self.kind == "spike":
             if not self.record:
+                # Brian2 keeps counting events in N (num_spikes) even without recording
+                n, self.unrecorded[:] = int(self.unrecorded[0]), 0
+                if n:
+                    n0 = int(mon.variables["N"].get_value().item())
+                    mon.resize(n0 + n)
+                    mon.variables["N"].set_value(n0 + n)
                 return
             n = len(data["t"])
             if n == 0:

@@ -295,13 +295,13 @@ class ModuleBuilder:
                  f"    _idx = {es}[_b, _j]",
                  f"    if _idx >= {start} and _idx < {stop}:",
                  "        _vectorisation_idx = _idx", _indent(vc, 2)]
+        self.buffer(f"{m}_n", batched=True, kind="monitor")
+        lines.append(f"        _pos = {m}_n[_b, 0]")
         if kw.get("record", True):
-            self.buffer(f"{m}_n", batched=True, kind="monitor")
-            lines.append(f"        _pos = {m}_n[_b, 0]")
             for name in sorted(kw["record_variables"]):
                 self.buffer(f"{m}_v_{name}", batched=True, kind="monitor")
                 lines.append(f"        {m}_v_{name}[_b, _pos] = _to_record_{name}")
-            lines.append(f"        {m}_n[_b, 0] = _pos + 1")
+        lines.append(f"        {m}_n[_b, 0] = _pos + 1")
         lines.append(f"        {self.acc(v['count'], '_idx - ' + start)} += 1")
         return "\n".join(lines)
 

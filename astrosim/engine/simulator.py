@@ -190,6 +190,11 @@ class Simulator:
         t_end = net.t + duration_s * second
         captured = capture(net, namespace, t_start, t_end)
         if not captured:
+            # nothing to compute, but the clocks still move on (t in subexpressions)
+            for c in {obj.clock for obj in net.objects}:
+                c.set_interval(t_start, t_end)
+                c.variables["timestep"].get_value()[0] = c._i_end
+                c.variables["t"].get_value()[0] = c._i_end * c.dt_
             net.t_ = float(t_end)
             for listener in listeners:
                 listener.on_run_start(self, duration_s)
@@ -242,9 +247,9 @@ class Simulator:
                 pw = co.code["kwds"]["pathway"]
                 if not isinstance(pw, SynapticPathway):
                     raise UnsupportedFeatureError(obj.name, "synaptic code without pathway")
-                push = [c for c in obj._code_objects if c.template_name == "synapses_push_spikes"]
                 ctx["queue"] = f"_q{len(pathways)}"
-                ctx["eventspace"] = push[0].variables["_spikespace"]
+                # the pathway's own event ("spike" or a custom event given by on_event=)
+                ctx["eventspace"] = pw.variables[pw.eventspace_name]
                 pathways[ctx["queue"]] = pw
             elif co.template_name in ("spikemonitor", "statemonitor", "ratemonitor"):
                 ctx["monitor"] = f"_m{len(monbufs)}"
