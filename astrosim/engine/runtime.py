@@ -160,24 +160,24 @@ def exprel(x):
 
 
 @numba.njit(cache=True)
-def timed_1d(t, values, eps, K):
-    n = values.shape[0]
+def _timed_row(t, n, eps, K):
+    """Row of a TimedArray at time t, clipped to [0, n-1]."""
     i = np.int64((t / eps + 0.5) / K)
     if i < 0:
         i = 0
     if i > n - 1:
         i = n - 1
-    return values[i]
+    return i
+
+
+@numba.njit(cache=True)
+def timed_1d(t, values, eps, K):
+    return values[_timed_row(t, values.shape[0], eps, K)]
 
 
 @numba.njit(cache=True)
 def timed_2d(t, idx, values, eps, K):
-    n = values.shape[0]
-    i = np.int64((t / eps + 0.5) / K)
-    if i < 0:
-        i = 0
-    if i > n - 1:
-        i = n - 1
+    i = _timed_row(t, values.shape[0], eps, K)
     if idx < 0 or idx >= values.shape[1]:
         return np.nan
     return values[i, idx]
