@@ -25,7 +25,7 @@ def test_stdp_window_matches_analytic_window():
 
 def test_gliotransmission_ppr_matches_de_pitta_2011_table():
     """Paired-pulse ratios vs the closed form of De Pitta et al. (2011) (models-and-validation 8.2, 3 decimals)."""
-    ref, fast = _both("gliotransmission", {"delays": [10.0, 100.0, 500.0] * ms, "closed_loop_duration": 10 * second})
+    ref, fast = _both("gliotransmission", {"delays": [10.0, 100.0, 500.0] * ms, "sweep_duration": 0 * second})
     for result in (ref, fast):
         assert result["summary"]["max_abs_error_vs_analytic"] < 1e-12
         assert result["summary"]["max_abs_error_vs_table_8_2"] < 6e-4
@@ -33,14 +33,7 @@ def test_gliotransmission_ppr_matches_de_pitta_2011_table():
         ppr = dict(zip(zip(result["alpha"], result["gamma"], result["delay_ms"]), result["ppr"]))
         assert ppr[(0.0, 0.5, 10.0)] > 1 > ppr[(0.0, 0.0, 10.0)] > ppr[(1.0, 0.5, 10.0)]
     np.testing.assert_allclose(fast["ppr"], ref["ppr"], rtol=1e-12, equal_nan=True)
-    # closed loop (Stimberg et al. 2019 Fig. 4B): release-decreasing gliotransmission lowers synaptic glutamate
-    for result in (ref, fast):
-        y, gamma = result["summary"]["closed_loop_mean_Y_S_uM"], result["summary"]["closed_loop_mean_Gamma_S"]
-        assert gamma["none"] == 0 and gamma["alpha=0"] > 0.5
-        assert y["alpha=0"] < 0.9 * y["none"]
-    drop = [r["summary"]["closed_loop_mean_Y_S_uM"]["alpha=0"] / r["summary"]["closed_loop_mean_Y_S_uM"]["none"]
-            for r in (ref, fast)]
-    assert abs(drop[0] - drop[1]) < 0.1  # independent random streams: statistical agreement
+    # the release-vs-rate sweep (Stimberg et al. 2019 Fig. 4C) is tested in test_gliotransmission_sweep.py
 
 
 def test_key_value_write_matches_paper_equations():
