@@ -13,7 +13,9 @@ from astrosim.models.astrocytes import gchi, li_rinzel
 
 from ._base import Parameter, resolve, run_network, write_output
 
-__all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "measure", "TABLE_8_1"]
+__all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "measure", "locate_edges", "oscillation_amplitudes",
+           "rest_state_bifurcations",
+           "TABLE_8_1", "TABLE_8_1_EDGES"]
 
 NAME = "calcium_oscillations"
 SUMMARY = "Li-Rinzel / G-ChI Ca2+ oscillation window, period and amplitude vs IP3 (or agonist), both k3 values"
@@ -28,7 +30,7 @@ TABLE_8_1 = {
 
 PARAMETERS = (
     Parameter("model", "li_rinzel", "astrocyte model", choices=("li_rinzel", "gchi")),
-    Parameter("ip3_values", np.array(sorted(TABLE_8_1[0.1])) * umolar, "clamped IP3 levels (li_rinzel)",
+    Parameter("ip3_values", np.array(sorted(TABLE_8_1[0.1]) + [1.2]) * umolar, "clamped IP3 levels (li_rinzel)",
               low=0 * umolar, high=100 * umolar),
     Parameter("agonist_values", np.array([0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0]) * umolar,
               "constant extracellular glutamate Y_S (gchi)", low=0 * umolar, high=1000 * umolar),
@@ -40,8 +42,14 @@ PARAMETERS = (
     Parameter("dt", 5 * ms, "integration step (rk4)", low=0.01 * ms, high=100 * ms),
     Parameter("min_amplitude", 0.01 * umolar, "peak-to-trough amplitude that counts as oscillating",
               low=0 * umolar, high=10 * umolar),
+    Parameter("edge_rounds", 3, "refinement rounds per window edge (li_rinzel; 0: edges only on the grid)",
+              low=0, high=20),
+    Parameter("edge_points", 8, "IP3 levels simulated inside each edge bracket per round", low=1, high=200),
     Parameter("engine", "astrosim", "simulator", choices=("astrosim", "brian2")),
 )
+
+#: models-and-validation 8.1: oscillation window (uM) located by bisection with LSODA.
+TABLE_8_1_EDGES = {0.1: (0.354, 0.650), 0.05: (0.528, 1.11)}
 
 
 def measure(t, trace, min_amplitude):
@@ -97,10 +105,152 @@ def run(overrides=None, *, seed=None, out=None, report=None):
         summary[f"{key} amplitude (uM)"] = np.round(sweep["amplitude_uM"], 3).tolist()
         if p["model"] == "li_rinzel":
             summary[f"{key} table 8.1 comparison"] = _compare(sweep)
+    edges = []
+    if p["model"] == "li_rinzel" and p["edge_rounds"] > 0:
+        criterion = dict(duration=p["duration"], window=p["analysis_window"], dt=p["dt"],
+                         min_amplitude=p["min_amplitude"], engine=p["engine"])
+        for sweep in sweeps:
+            found = locate_edges(sweep["k3_uM"], sweep["levels_uM"], np.isfinite(sweep["period_s"]),
+                                 rounds=p["edge_rounds"], points=p["edge_points"], **criterion)
+            sweep["edges"] = found
+            edges += found
+            key = f"k3={sweep['k3_uM']:g}"
+            summary[f"{key} window edges (uM)"] = [[round(e["low"], 6), round(e["high"], 6)] for e in found]
+            sweep["bifurcations"] = rest_state_bifurcations(sweep["k3_uM"], *sweep["levels_uM"][[0, -1]])
+            summary[f"{key} rest-state bifurcations (uM)"] = [[round(x, 5), kind] for x, kind in sweep["bifurcations"]]
+            table = TABLE_8_1_EDGES.get(round(sweep["k3_uM"], 6))
+            if table and len(found) == 2:
+                summary[f"{key} edges - table 8.1 (uM)"] = [round(float(e["edge"] - t), 5) for e, t in zip(found, table)]
     result = {"protocol": NAME, "params": p, "sweeps": sweeps, "summary": summary, "monitors": monitors}
     if out is not None:
         write_output(out, monitors, protocol=NAME, params=p, summary=summary)
     return result
+
+
+def oscillation_amplitudes(k3_uM, ip3_uM, *, duration, window, dt, min_amplitude, engine="astrosim"):
+    """Peak-to-trough Ca2+ amplitude (uM) over the final ``window`` of a run from the default initial state.
+
+    ``k3_uM`` and ``ip3_uM`` are equally long arrays, one simulated cell per pair. With the astrosim
+    engine all pairs are copies of one batched run (k3 and IP3 set per copy); with Brian2 there is
+    one group per distinct k3.
+    """
+    k3_uM, ip3_uM = np.asarray(k3_uM, dtype=float), np.asarray(ip3_uM, dtype=float)
+    amplitude = np.empty(len(ip3_uM))
+    start = float((duration - window) / second)
+    if engine == "astrosim":
+        group = li_rinzel.build(1, dt=dt, name="edge_cells")
+        monitor = StateMonitor(group, "C", record=True, dt=50 * ms, name="edge_calcium")
+        values = [(group, "k3", k3_uM * umolar), (group, "I", ip3_uM[:, None] * umolar)]
+        sim = run_network([group, monitor], duration, engine=engine, batch=len(ip3_uM), batch_values=values)
+        data = sim.monitor_data(monitor)
+        calcium = np.asarray(data["C"])[:, np.asarray(data["t"]) >= start, 0]
+        return (calcium.max(axis=1) - calcium.min(axis=1)) / float(umolar)
+    objects, parts = [], []
+    for index, k3 in enumerate(np.unique(k3_uM)):
+        sel = np.flatnonzero(k3_uM == k3)
+        group = li_rinzel.build(len(sel), dt=dt, k3=k3 * umolar, name=f"edge_cells_{index}")
+        group.I = ip3_uM[sel] * umolar
+        monitor = StateMonitor(group, "C", record=True, dt=50 * ms, name=f"edge_calcium_{index}")
+        objects += [group, monitor]
+        parts.append((sel, monitor))
+    run_network(objects, duration, engine=engine)
+    for sel, monitor in parts:
+        calcium = np.asarray(monitor.C / umolar)[:, np.asarray(monitor.t / second) >= start]
+        amplitude[sel] = calcium.max(axis=1) - calcium.min(axis=1)
+    return amplitude
+
+
+def locate_edges(k3_uM, levels_uM, oscillating, *, rounds, points, duration, window, dt, min_amplitude,
+                 engine="astrosim"):
+    """Refine every grid interval where oscillation starts or stops (Hopf or fold point) by repeated subdivision.
+
+    Criterion: a level oscillates when the peak-to-trough Ca2+ amplitude over the final ``window`` of a
+    ``duration``-long run from the default initial state reaches ``min_amplitude``. Each round simulates
+    ``points`` evenly spaced levels inside every bracket, all brackets in one run, and keeps the sub-interval
+    where the criterion flips (the one next to the steady side if it flips more than once). The bracket
+    shrinks by ``points + 1`` per round. Returns one dict per edge: ``kind`` ('onset' or 'offset'),
+    ``low``/``high`` (final bracket, uM), ``edge`` (its midpoint).
+    """
+    levels = np.asarray(levels_uM, dtype=float)
+    order = np.argsort(levels)
+    levels, oscillating = levels[order], np.asarray(oscillating, dtype=bool)[order]
+    brackets = [[levels[i], levels[i + 1], "onset" if oscillating[i + 1] else "offset"]
+                for i in range(len(levels) - 1) if oscillating[i] != oscillating[i + 1]]
+    threshold = float(min_amplitude / umolar)
+    for _ in range(rounds):
+        if not brackets:
+            break
+        inner = [lo + (hi - lo) * np.arange(1, points + 1) / (points + 1) for lo, hi, _ in brackets]
+        amp = oscillation_amplitudes(np.full(len(brackets) * points, k3_uM), np.concatenate(inner),
+                                     duration=duration, window=window, dt=dt, min_amplitude=min_amplitude,
+                                     engine=engine).reshape(len(brackets), points)
+        for bracket, xs, a in zip(brackets, inner, amp):
+            lo, hi, kind = bracket
+            grid = np.concatenate([[lo], xs, [hi]])
+            osc = np.concatenate([[kind == "offset"], a >= threshold, [kind == "onset"]])
+            flips = np.flatnonzero(osc[:-1] != osc[1:])
+            i = flips[0] if kind == "onset" else flips[-1]  # the flip next to the steady side
+            bracket[0], bracket[1] = grid[i], grid[i + 1]
+    return [{"kind": kind, "low": float(lo), "high": float(hi), "edge": 0.5 * (lo + hi)} for lo, hi, kind in brackets]
+
+
+def _rhs(c, h, ip3, p):
+    """Li-Rinzel right-hand side (uM, s) written out in numpy, for the linear stability analysis."""
+    m, n = ip3 / (ip3 + p["d1"]), c / (c + p["d5"])
+    q2 = p["d2"] * (ip3 + p["d1"]) / (ip3 + p["d3"])
+    dc = (p["v1"] * (m * n * h) ** 3 + p["v2"]) * (p["c0"] - (1 + p["c1"]) * c) - p["v3"] * c**2 / (p["k3"]**2 + c**2)
+    return np.array([dc, p["a2"] * (q2 * (1 - h) - c * h)])
+
+
+def _rest_states(ip3, p):
+    """All rest states (C, h) at clamped IP3, with the trace and determinant of the Jacobian at each."""
+    from scipy.optimize import brentq
+
+    q2 = p["d2"] * (ip3 + p["d1"]) / (ip3 + p["d3"])
+    flux = lambda c: _rhs(c, q2 / (q2 + c), ip3, p)[0]  # noqa: E731
+    grid = np.linspace(1e-9, p["c0"] / (1 + p["c1"]) - 1e-9, 4000)
+    values = flux(grid)
+    states = []
+    for i in np.flatnonzero(np.sign(values[:-1]) != np.sign(values[1:])):
+        c = brentq(flux, grid[i], grid[i + 1], xtol=1e-15)
+        y, jac = np.array([c, q2 / (q2 + c)]), np.empty((2, 2))
+        for j, eps in enumerate((1e-7 * c, 1e-7)):
+            step = np.eye(2)[j] * eps
+            jac[:, j] = (_rhs(*(y + step), ip3, p) - _rhs(*(y - step), ip3, p)) / (2 * eps)
+        states.append((c, np.trace(jac), np.linalg.det(jac)))
+    return states
+
+
+def rest_state_bifurcations(k3_uM, low_uM, high_uM, *, samples=400):
+    """IP3 levels (uM) in [low, high] where the Li-Rinzel rest state changes: ('hopf', x) or ('fold', x).
+
+    Independent of any simulation: rest states are roots of the Ca2+ balance with h at its steady
+    value; 'hopf' is where the Jacobian trace of the single rest state crosses zero (det > 0),
+    'fold' where the number of rest states changes (saddle-node). Located to 1e-6 uM by bisection.
+    """
+    from brian2 import umolar as uM
+
+    p = {k: float(v / uM) if k in ("c0", "k3", "d1", "d2", "d3", "d5") else float(v)
+         for k, v in li_rinzel.PARAMETERS.items()}
+    p["v3"], p["a2"] = float(li_rinzel.PARAMETERS["v3"] / (uM / second)), float(li_rinzel.PARAMETERS["a2"] * uM * second)
+    p["k3"] = float(k3_uM)
+
+    def signature(x):
+        states = _rest_states(x, p)
+        return len(states), (np.sign(states[0][1]) if len(states) == 1 else 0)
+
+    xs = np.linspace(low_uM, high_uM, samples)
+    sig = [signature(x) for x in xs]
+    found = []
+    for i in range(len(xs) - 1):
+        if sig[i] == sig[i + 1]:
+            continue
+        lo, hi = xs[i], xs[i + 1]
+        while hi - lo > 1e-6:
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if signature(mid) == sig[i] else (lo, mid)
+        found.append((0.5 * (lo + hi), "hopf" if sig[i][0] == sig[i + 1][0] == 1 else "fold"))
+    return [(float(x), kind) for x, kind in found]
 
 
 def _compare(sweep):
@@ -127,13 +277,21 @@ def plot(result, path):
         b.plot(sweep["levels_uM"], np.where(np.isfinite(sweep["period_s"]), sweep["amplitude_uM"], 0), "o-",
                color=line.get_color())
         table = TABLE_8_1.get(round(sweep["k3_uM"], 6)) if result["params"]["model"] == "li_rinzel" else None
+        for edge in sweep.get("edges", ()):
+            b.axvline(edge["edge"], color=line.get_color(), ls="--", lw=0.8)
+        for x, kind in sweep.get("bifurcations", ()):
+            b.plot(x, -0.03, "^" if kind == "hopf" else "s", color=line.get_color(), ms=6)
+        if sweep.get("edges") and round(sweep["k3_uM"], 6) in TABLE_8_1_EDGES:
+            for x in TABLE_8_1_EDGES[round(sweep["k3_uM"], 6)]:
+                b.axvline(x, color=line.get_color(), ls=":", lw=1.5)
         if table:
             xs = [k for k, v in table.items() if v]
             a.plot(xs, [table[k][0] for k in xs], "x", color=line.get_color(), ms=8)
             b.plot(list(table), [table[k][1] if table[k] else 0 for k in table], "x", color=line.get_color(), ms=8)
     xlabel = "IP$_3$ (µM)" if result["params"]["model"] == "li_rinzel" else "agonist Y_S (µM)"
     a.set(xlabel=xlabel, ylabel="period (s)", title="oscillation period (x: table 8.1)")
-    b.set(xlabel=xlabel, ylabel="Ca$^{2+}$ amplitude (µM)", title="amplitude (0 = steady)")
+    b.set(xlabel=xlabel, ylabel="Ca$^{2+}$ amplitude (µM)",
+          title="amplitude; edges: -- located, : table 8.1;\nrest state: ^ Hopf, s fold (linear stability)")
     a.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
