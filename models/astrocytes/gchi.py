@@ -4,7 +4,8 @@ from brian2 import NeuronGroup, mmolar, second, umolar
 from .._params import resolve_parameters
 from .li_rinzel import CORE_EQUATIONS
 
-__all__ = ["EQUATIONS", "RELEASE_EQUATIONS", "PARAMETERS", "INITIAL", "CITATION", "build"]
+__all__ = ["EQUATIONS", "RELEASE_EQUATIONS", "PULSED_BIAS_EQUATION", "PARAMETERS", "INITIAL", "RING_FIG5",
+           "RING_FIG5_INITIAL", "CITATION", "build"]
 
 CITATION = (
     "De Pitta, Goldberg, Volman, Berry & Ben-Jacob (2009), 'Glutamate regulation of calcium and IP3 "
@@ -77,8 +78,33 @@ PARAMETERS = {
 INITIAL = {"C": 0.01 * umolar, "h": 0.9, "I": 0.01 * umolar, "Gamma_A": 0.0, "I_bias": 0 * umolar,
            "x_A": 1.0, "G_A": 0 * mmolar}
 
+#: Values of the astrocyte ring of Stimberg et al. (2019), Fig. 5 (Brian example
+#: ``frompapers/Stimberg_et_al_2018/example_5_astro_ring``), which differ from or pin down
+#: :data:`PARAMETERS`: the rounded Li-Rinzel core (rho_A 0.18, Omega_L 0.1/s, d_2 1.05 uM, d_5 0.08 uM,
+#: K_P 0.05 uM), the PLCdelta/IP3-3K/IP3-5P values of their Figs. 3-5 and the exogenous IP3 flux
+#: F_ex = 0.09 uM/s. F_ex acts on every cell (I_bias = 0 except at the stimulated one), so it also
+#: drains IP3 above I_Theta in unstimulated cells. No PLCbeta input (Y_S = 0) in that figure.
+RING_FIG5 = {
+    "c0": 2.0 * umolar, "c1": 0.18, "v1": 6.0 / second, "v2": 0.1 / second, "v3": 0.9 * umolar / second,
+    "k3": 0.05 * umolar, "d1": 0.13 * umolar, "d2": 1.05 * umolar, "d3": 0.9434 * umolar, "d5": 0.08 * umolar,
+    "a2": 0.2 / (umolar * second),
+    "O_delta": 0.6 * umolar / second, "kappa_delta": 1.5 * umolar, "K_delta": 0.1 * umolar,
+    "O_3K": 4.5 * umolar / second, "K_D": 0.7 * umolar, "K_3K": 1.0 * umolar, "Omega_5P": 0.05 / second,
+    "F_ex": 0.09 * umolar / second, "I_Theta": 0.3 * umolar, "omega_I": 0.05 * umolar,
+}
 
-def build(n, *, name=None, method="rk4", dt=None, release=True, **overrides):
+#: Initial state of the Fig. 5 ring (Brian's zero default for C and I, h = 0.9).
+RING_FIG5_INITIAL = {"C": 0 * umolar, "h": 0.9, "I": 0 * umolar, "Gamma_A": 0.0}
+
+#: Replacement of the J_ex line for a rectangular exogenous stimulus (Stimberg et al. 2019, Fig. 5):
+#: the clamp target is I_bias while ``t mod T_bias < T_bias_on`` and 0 otherwise.
+PULSED_BIAS_EQUATION = """
+J_ex = -F_ex/2 * (1 + tanh((abs(I - I_bias*bias_on) - I_Theta)/omega_I)) * sign(I - I_bias*bias_on) : mmolar/second
+bias_on = int((t % T_bias) < T_bias_on) : 1
+"""
+
+
+def build(n, *, name=None, method="rk4", dt=None, release=True, bias_pulses=None, **overrides):
     """Create ``n`` G-ChI astrocytes.
 
     Parameters
@@ -91,6 +117,9 @@ def build(n, *, name=None, method="rk4", dt=None, release=True, **overrides):
         Time step of the group.
     release : bool
         Add gliotransmitter release (threshold ``C > C_Theta``, refractory while above it).
+    bias_pulses : tuple of Quantity, optional
+        ``(period, on_time)``: the exogenous IP3 target is ``I_bias`` during the first ``on_time``
+        of every ``period`` and 0 otherwise (:data:`PULSED_BIAS_EQUATION`); default: always ``I_bias``.
     **overrides
         Replacements for :data:`PARAMETERS`, units checked.
 
@@ -103,6 +132,14 @@ def build(n, *, name=None, method="rk4", dt=None, release=True, **overrides):
     params = resolve_parameters(PARAMETERS, overrides, "gchi")
     kwargs = {}
     equations = EQUATIONS
+    if bias_pulses is not None:
+        period, on_time = bias_pulses
+        params.update(resolve_parameters({"T_bias": 1 * second, "T_bias_on": 1 * second},
+                                         {"T_bias": period, "T_bias_on": on_time}, "gchi bias_pulses"))
+        if not float(period) > 0:
+            raise ValueError(f"gchi: bias_pulses period must be positive, got {period!r}")
+        lines = [line for line in equations.splitlines() if not line.startswith("J_ex =")]
+        equations = "\n".join(lines) + PULSED_BIAS_EQUATION
     if release:
         equations += RELEASE_EQUATIONS
         kwargs = dict(threshold="C > C_Theta", refractory="C > C_Theta",
