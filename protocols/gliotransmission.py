@@ -18,7 +18,6 @@ from brian2 import Hz, NeuronGroup, SpikeGeneratorGroup, StateMonitor, Synapses,
 
 from astrosim.models.synapses import tsodyks_markram
 from astrosim.models.astrocytes import gchi
-from astrosim.models.tripartite import poisson_sources
 
 from ._base import Parameter, resolve, run_network, write_output
 
@@ -44,12 +43,12 @@ PARAMETERS = (
     Parameter("gamma_values", [0.0, 0.25, 0.5, 0.75, 1.0], "presynaptic receptor occupancies Gamma_S",
               low=0.0, high=1.0),
     Parameter("U_0_star", 0.6, "resting release probability without gliotransmitter", low=0.0, high=1.0),
-    Parameter("sweep_rates", np.logspace(-2, 2, 17) * Hz, "input rates of the release-vs-rate sweep (Fig. 4C)",
+    Parameter("sweep_rates", np.logspace(-2, 2, 25) * Hz, "input rates of the release-vs-rate sweep (Fig. 4C)",
               low=0.001 * Hz, high=200 * Hz),
     Parameter("sweep_duration", 180 * second, "measured time per rate after the transient (0 skips the sweep)",
               low=0 * second, high=3600 * second),
     Parameter("sweep_transient", 15 * second, "discarded start of the sweep", low=0 * second, high=3600 * second),
-    Parameter("sweep_repeats", 3, "independent copies per rate", low=1, high=100),
+    Parameter("sweep_repeats", 8, "independent copies per rate", low=1, high=100),
     Parameter("sweep_alpha", 0.0, "gliotransmission type in the sweep (0 decreasing, 1 increasing release)",
               low=0.0, high=1.0),
     Parameter("sweep_input", "poisson", "input spike trains of the sweep", choices=("poisson", "regular")),
@@ -150,13 +149,16 @@ n_rel_post += int(t >= t_measure_post)
 
 def _sweep_units(n_units, rate, *, input_kind, alpha, t_measure, dt, sample_dt):
     """``n_units`` independent units: one input, three synapses (closed/open/none), two G-ChI astrocytes."""
-    if input_kind == "poisson":
-        source = poisson_sources(n_units, rate, dt=dt, name="sweep_input")
-    else:  # regular spike trains, deterministic (for exact engine comparisons)
-        source = NeuronGroup(n_units, "rate : Hz (constant)\ndphase/dt = rate : 1", threshold="phase >= 1",
-                             reset="phase -= 1", method="euler", dt=dt, name="sweep_input")
-        source.rate = rate
-        source.phase = 0.5
+    if input_kind not in ("poisson", "regular"):
+        raise ValueError(f"{NAME}: input_kind must be 'poisson' or 'regular', got {input_kind!r}")
+    # One source model for both kinds (the choice is a constant, so both share one compiled kernel):
+    # Bernoulli spikes with probability rate*dt per step, or a spike whenever the phase reaches 1.
+    source = NeuronGroup(n_units, "rate : Hz (constant)\ndphase/dt = rate : 1",
+                         threshold="regular * int(phase >= 1) + (1 - regular) * int(rand() < rate*dt) > 0",
+                         reset="phase -= regular", method="euler", dt=dt, name="sweep_input",
+                         namespace={"regular": float(input_kind == "regular")})
+    source.rate = rate
+    source.phase = 0.5
     recorder = NeuronGroup(3 * n_units, _SWEEP_RECORDER, dt=dt, name="sweep_recorder")
     recorder.t_measure = t_measure
     syn = tsodyks_markram.build(source, recorder, effect=_SWEEP_EFFECT, alpha=alpha, dt=dt, name="sweep_synapses")
