@@ -189,7 +189,7 @@ def plot(result, path):
     b.legend(fontsize=8)
     c.plot(distance[ok], np.asarray(s["front_peak_uM"])[ok], "o", ms=4)
     c.set(xlabel="distance from stimulated cell (cells)", ylabel="front peak Ca$^{2+}$ (µM)",
-          title=f"reach {s['reach_cells']} cells", ylim=(0, None))
+          title=f"front height; reach {s['reach_cells']} of {int(distance.max())} junctions", ylim=(0, None))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
