@@ -32,7 +32,7 @@ def simulator_for(net, seed=None, listeners=None):
 
 
 def run(duration, report=None, *, seed=None, namespace=None, level=0, listeners=(),
-        report_period=10 * second):
+        report_period=10 * second, profile=False):
     """Run the objects visible to the caller, like ``brian2.run``, with the compiled engine.
 
     Parameters
@@ -49,6 +49,8 @@ def run(duration, report=None, *, seed=None, namespace=None, level=0, listeners=
         Extra stack frames between the caller and this function.
     listeners : sequence
         Chunk listeners (``on_run_start``, ``on_chunk``, ``on_run_end``).
+    profile : bool
+        Measure the CPU time of each code object (``profiling_summary()`` then works).
 
     Returns
     -------
@@ -60,7 +62,7 @@ def run(duration, report=None, *, seed=None, namespace=None, level=0, listeners=
         namespace = get_local_namespace(level=level + 1)
     sim = simulator_for(magic_network, seed)
     sim.run(duration, namespace=namespace, report=report, listeners=listeners,
-            report_period=report_period)
+            report_period=report_period, profile=profile)
     return sim
 
 
@@ -85,12 +87,6 @@ class AstrosimDevice(RuntimeDevice):
                     namespace=None, profile=None, level=0):
         if profile is None:
             profile = getattr(self, "build_options", {}).get("profile", False)
-        if profile:
-            from .errors import UnsupportedFeatureError
-
-            raise UnsupportedFeatureError(
-                net.name, "run(..., profile=True): per-object profiling (astrosim runs all "
-                "objects in one fused compiled loop, so per-code-object times do not exist)")
         if namespace is None:
             namespace = get_local_namespace(level=level + 2)
         seed = None
@@ -99,7 +95,7 @@ class AstrosimDevice(RuntimeDevice):
             self._n_networks += 1
         sim = simulator_for(net, seed)
         sim.run(duration, namespace=namespace, report=report, report_period=report_period,
-                listeners=self.astrosim_listeners)
+                listeners=self.astrosim_listeners, profile=bool(profile))
 
     def build(self, *args, **kwds):
         """Runs already happened eagerly; nothing to build."""

@@ -21,7 +21,7 @@ __all__ = ["NumbaCodeGenerator", "NumbaCodeObject", "is_batched", "CLOCK_LOCALS"
 #: Brian2 default functions -> expression template in generated numba code.
 FUNCTION_MAP = {
     "sin": "np.sin", "cos": "np.cos", "tan": "np.tan", "sinh": "np.sinh",
-    "cosh": "np.cosh", "tanh": "np.tanh", "exp": "np.exp", "log": "np.log",
+    "cosh": "np.cosh", "tanh": "np.tanh", "exp": "_rt.exp", "log": "np.log",
     "log10": "np.log10", "expm1": "np.expm1", "log1p": "np.log1p", "sqrt": "np.sqrt",
     "ceil": "np.ceil", "floor": "np.floor", "arcsin": "np.arcsin", "arccos": "np.arccos",
     "arctan": "np.arctan", "abs": "abs", "sign": "_rt.sign", "clip": "_rt.clip",

@@ -18,7 +18,7 @@ _IDENT_NOATTR = re.compile(r"(?<![.\w])[_A-Za-z][_A-Za-z0-9]*\b")
 _KEEP = {"np", "_rt", "numba", "range", "abs", "min", "max", "int", "float", "bool", "len",
          "True", "False", "None", "if", "else", "elif", "for", "in", "and", "or", "not",
          "while", "break", "continue", "pass", "is", "_b", "_rng", "_err", "_ts", "_dts", "_s",
-         "_rowidx", "_cf", "_ci", "_done"}
+         "_rowidx", "_cf", "_ci", "_done", "_prof", "_pc"}
 #: unbatched groups at least this large update in parallel (numba prange); off by default
 #: because on our shared, loaded 2-core machine the threads did not pay (docs/engine.md)
 PARALLEL_MIN_SIZE = int(os.environ.get("ASTROSIM_PARALLEL_MIN_SIZE", "0")) or None
@@ -55,6 +55,7 @@ class ModuleBuilder:
         self.arrays = {}  # name -> ArraySpec (ordered)
         self.functions = []  # source texts
         self.calls = []  # (clock index, call text)
+        self.call_names = []  # code object name of each call (profiling)
         self.float_checks = []  # (check id, owner name, variable name)
         self.capacity_checks = []  # lines returning early when buffers are full
         self.n_funcs = 0
@@ -140,6 +141,7 @@ class ModuleBuilder:
                   f"_clock_dt__{k} = _dts[{clock_index}]\n"
                   f"_clock_timestep__{k} = _ts[_b, {clock_index}]\n")
         self.calls.append((clock_index, prefix + text))
+        self.call_names.append(co.name)
         return key
 
     def _parallel_ok(self, co, vc):
@@ -166,21 +168,33 @@ class ModuleBuilder:
         return self.acc(var, 0)
 
     def checks_for(self, co, vector_code, owner_name):
-        """Lines flagging a non-finite value written to a float state variable."""
-        lines = []
+        """Non-finite checks for the float state variables a loop writes.
+
+        Returns ``(in_loop, after_loop)``: the loop only counts non-finite values in ``_nf``
+        (a branch-free reduction, so the loop still vectorises); only when the count is
+        non-zero does ``after_loop`` scan the written arrays for the first offending index.
+        """
+        in_loop, after = [], []
         for line in vector_code.split("\n"):
             m = _WRITE.match(line.strip())
             if not m:
                 continue
-            varname = m.group(2)
+            array, varname = m.group(1), m.group(2)
             var = co.variables.get(varname)
             if var is None or getattr(var, "dtype", None) is None or np.dtype(var.dtype).kind != "f":
                 continue
             cid = len(self.float_checks)
             self.float_checks.append((cid, owner_name, varname))
-            lines.append(f"if not (abs({varname}) < np.inf):\n"
-                         f"    _err[_b, 0] = {cid}\n    _err[_b, 1] = _idx")
-        return "\n".join(lines)
+            in_loop.append(f"if not (abs({varname}) < np.inf):\n    _nf += 1")
+            after.append(f"    if _err[_b, 0] < 0:\n"
+                         f"        for _idx in range(N):\n"
+                         f"            if not (abs({array}[_b, _idx]) < np.inf):\n"
+                         f"                _err[_b, 0] = {cid}\n"
+                         f"                _err[_b, 1] = _idx\n"
+                         f"                break")
+        if not in_loop:
+            return "", ""
+        return "\n".join(in_loop), "if _nf > 0:\n" + "\n".join(after)
 
     # -- templates ------------------------------------------------------------------------
     def code_object(self, co, clock_index, context, group_name=None):
@@ -194,10 +208,11 @@ class ModuleBuilder:
         head = "_vectorisation_idx = 1\n" + sc
         extra = []
         if tmpl == "stateupdate":
-            checks = self.checks_for(co, vc, owner)
+            checks, after = self.checks_for(co, vc, owner)
             loop = "numba.prange" if self._parallel_ok(co, vc) else "range"
-            body = (f"{head}\nN = {self.n_of(co)}\nfor _idx in {loop}(N):\n"
-                    f"    _vectorisation_idx = _idx\n{_indent(vc, 1)}\n{_indent(checks, 1)}")
+            body = (f"{head}\nN = {self.n_of(co)}\n_nf = 0\nfor _idx in {loop}(N):\n"
+                    f"    _vectorisation_idx = _idx\n{_indent(vc, 1)}\n{_indent(checks, 1)}\n"
+                    f"{after}")
         elif tmpl == "threshold":
             es = self.array(kw["eventspace_variable"])
             lines = [head, f"N = {self.n_of(co)}", "_n = 0", "for _idx in range(N):",
@@ -338,12 +353,13 @@ class ModuleBuilder:
         """Kernel lines (inside the step loop) that stop a copy before its buffers overflow."""
         self.capacity_checks.append(line)
 
-    def source(self, parallel):
+    def source(self, parallel, profile=False):
         """Full module source of ``run_chunk``; returns ``(source, argument names)``.
 
         Every batch copy runs the whole chunk on its own (``prange`` over copies), from
         ``_start[b]``; it stops early (``_done[b]``) when its spike buffers are nearly full
-        or a state variable became NaN/inf.
+        or a state variable became NaN/inf. With ``profile`` each call adds its CPU cycles
+        to ``_prof[b, call]``.
         """
         args = list(self.arrays)
         loop = "numba.prange" if parallel else "range"
@@ -351,7 +367,9 @@ class ModuleBuilder:
                 "    for _s in range(_start[_b], _nsteps):"]
         for line in self.capacity_checks:
             body.append(_indent(line, 2))
-        for clock_index, call in self.calls:
+        for k, (clock_index, call) in enumerate(self.calls):
+            if profile:
+                call = f"_pc = _rt.cycles()\n{call}\n_prof[_b, {k}] += _rt.cycles() - _pc"
             body.append(f"        if _ticks[_s, {clock_index}]:\n{_indent(call, 3)}")
         body.append("        for _c in range(_dts.shape[0]):\n            if _ticks[_s, _c]:\n"
                     "                _ts[_b, _c] += 1")
@@ -366,7 +384,8 @@ class ModuleBuilder:
         if pattern is not None:
             text = pattern.sub(lambda m: canon[m.group(1)], text)
         header = "import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n"
-        main = (f"@numba.njit(cache=True, parallel={bool(parallel or self.uses_prange)})\n"
-                f"def run_chunk(_nsteps, _ticks, _rowidx, _ts, _dts, _rng, _err, _start, _done, "
+        main = (f"@numba.njit(cache=True, error_model='numpy', "
+                f"parallel={bool(parallel or self.uses_prange)})\n"
+                f"def run_chunk(_nsteps, _ticks, _rowidx, _ts, _dts, _rng, _err, _start, _done, _prof, "
                 f"_cf, _ci, {', '.join(canon[a] for a in args)}):\n" + _indent(text, 1) + "\n")
         return header + main, args

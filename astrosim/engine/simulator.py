@@ -58,6 +58,7 @@ class Simulator:
         self._rng = None
         self._store = {}
         self.source = None
+        self.profiling_info = None
         self.run_namespace = None
         self.module = None
         self._t_last = None
@@ -169,8 +170,13 @@ class Simulator:
 
     # -- running -------------------------------------------------------------------------
     def run(self, duration, namespace=None, report=None, listeners=(), level=0,
-            report_period=10 * second):
+            report_period=10 * second, profile=False):
         """Simulate ``duration`` (like ``Network.run``), in compiled chunks.
+
+        With ``profile=True`` the CPU time of each code object is measured (a cycle counter
+        around each inlined block) and stored, as in Brian2, in ``network.profiling_info``
+        (also ``self.profiling_info``; summed over batch copies), so
+        ``brian2.profiling_summary(network)`` works.
 
         Raises
         ------
@@ -202,7 +208,7 @@ class Simulator:
             net.after_run()
             return
         builder, clocks, monbufs, pathways = self._build(captured)
-        source, argnames = builder.source(parallel=self.B > 1)
+        source, argnames = builder.source(parallel=self.B > 1, profile=profile)
         self.source = source
         self.timings["prepare"] += time.perf_counter() - t_prep
         t_comp = time.perf_counter()
@@ -224,12 +230,31 @@ class Simulator:
         kernel._rng = self._rng
         kernel.cf = np.array(builder.consts_f + [0.0], dtype=np.float64)
         kernel.ci = np.array(builder.consts_i + [0], dtype=np.int64)
+        kernel.prof = np.zeros((self.B, max(len(builder.calls), 1)), dtype=np.int64)
         for mb in monbufs:
             arrays.update(mb.allocate(0))
         kernel.call(0, 0)
         self.timings["compile"] += time.perf_counter() - t_comp
-        self._loop(kernel, clocks, monbufs, builder, duration_s, report, report_period,
-                   listeners)
+        try:
+            self._loop(kernel, clocks, monbufs, builder, duration_s, report, report_period,
+                       listeners)
+        finally:
+            self._store_profile(builder, kernel, profile)
+
+    def _store_profile(self, builder, kernel, profile):
+        """Per-code-object seconds into ``profiling_info`` (or clear it, as Brian2 does)."""
+        if not profile:
+            self.profiling_info = None
+            self.network._profiling_info = None
+            return
+        rate = runtime.cycles_per_second()
+        totals = {}
+        for k, name in enumerate(builder.call_names):
+            totals[name] = totals.get(name, 0.0) + float(kernel.prof[:, k].sum()) / rate
+        info = sorted(((name, secs * second) for name, secs in totals.items()),
+                      key=lambda item: item[1], reverse=True)
+        self.profiling_info = info
+        self.network._profiling_info = info
 
     def _build(self, captured):
         device = get_device()
@@ -254,7 +279,10 @@ class Simulator:
             elif co.template_name in ("spikemonitor", "statemonitor", "ratemonitor"):
                 ctx["monitor"] = f"_m{len(monbufs)}"
                 monbufs.append(MonitorBuffer(obj, ctx["monitor"], self.B, co, ci))
+            first = len(builder.calls)
             builder.code_object(co, ci, ctx, group_name=owner_group(co).name)
+            for k in range(first, len(builder.calls)):  # profiles are kept per Brian2 object
+                builder.call_names[k] = obj.name
         for mb in monbufs:
             check = mb.capacity_check(builder.const)
             if check:
@@ -455,7 +483,7 @@ class _Kernel:
         if n == 0:
             rowidx = np.zeros((0, self.dts.shape[0]), dtype=np.int64)
         return self.module.run_chunk(n, ticks, rowidx, self.ts, self.dts, self._rng, self.err,
-                                     self.start, self.done, self.cf, self.ci,
+                                     self.start, self.done, self.prof, self.cf, self.ci,
                                      *[self.arrays[a] for a in self.argnames])
 
 

@@ -1,8 +1,8 @@
-"""Custom-event pathways, unrecorded event monitors, empty runs and profile=True against Brian2."""
+"""Custom-event pathways, unrecorded event monitors, empty runs and run(profile=True)."""
 import numpy as np
 import pytest
-from brian2 import (EventMonitor, Network, NeuronGroup, SpikeMonitor, Synapses, ms, second,
-                    start_scope)
+from brian2 import (EventMonitor, Network, NeuronGroup, SpikeMonitor, Synapses, ms,
+                    profiling_summary, second, start_scope)
 from brian2.devices.device import reset_device, set_device
 
 import astrosim
@@ -72,14 +72,28 @@ def test_run_without_code_advances_clock_for_referred_subexpression():
     np.testing.assert_allclose(G2.out[:], np.arange(4) + 1.0)
 
 
-def test_profile_true_is_refused_before_the_run():
+def test_profile_true_reports_time_per_code_object():
     start_scope()
-    G = NeuronGroup(2, "dv/dt = -v / (10*ms) : 1", name="profiled")
-    net = Network(G)
+    G = NeuronGroup(2000, "dv/dt = (1.2 - v) / (10*ms) : 1", threshold="v > 1", reset="v = 0",
+                    method="euler", name="profiled")
+    H = NeuronGroup(2, "dw/dt = -w / (10*ms) : 1", method="euler", name="tiny")
+    S = Synapses(G, G, "w : 1", on_pre="v_post += 0.001*w", name="profiled_syn")
+    S.connect(p=0.05)
+    net = Network(G, H, S)
     set_device("astrosim")
     try:
-        with pytest.raises(UnsupportedFeatureError, match="profile=True"):
-            net.run(1 * ms, profile=True)
+        net.run(20 * ms, profile=True)
+        info = dict(net.profiling_info)
+        summary = str(profiling_summary(net))
+        net.run(1 * ms)  # as in Brian2, a run without profiling clears the information
     finally:
         reset_device("runtime")
-    assert float(net.t / ms) == 0.0
+    assert {"profiled_stateupdater", "profiled_spike_thresholder", "profiled_spike_resetter",
+            "profiled_syn_pre", "tiny_stateupdater"} <= set(info)
+    assert all(float(t) >= 0 for t in info.values())
+    # 2,000 neurons plus ~200k synaptic events cost far more than 2 neurons
+    assert info["profiled_stateupdater"] > info["tiny_stateupdater"]
+    assert info["profiled_syn_pre"] > info["tiny_stateupdater"]
+    assert "profiled_syn_pre" in summary
+    with pytest.raises(ValueError, match="No profiling info"):
+        net.profiling_info
