@@ -48,7 +48,7 @@ def test_key_value_write_matches_paper_equations():
 def test_calcium_oscillations_match_li_rinzel_table():
     """Li-Rinzel periods vs the LSODA reference of models-and-validation 8.1 (De Pitta 2009 AM/FM regimes)."""
     short = {"ip3_values": [0.34, 0.5, 0.6] * umolar, "duration": 40 * second, "analysis_window": 20 * second,
-             "dt": 10 * ms}
+             "dt": 10 * ms, "edge_rounds": 0}  # edges: test_oscillation_edges.py
     ref, fast = _both("calcium_oscillations", short)
     for a, b in zip(ref["sweeps"], fast["sweeps"]):
         np.testing.assert_allclose(b["calcium"], a["calcium"], rtol=1e-7, atol=1e-12)
