@@ -4,7 +4,9 @@ For Li-Rinzel with the canonical De Young-Keizer values, SERCA affinity k3 decid
 (De Pitta et al. 2009): k3 = 0.1 uM oscillates for 0.354 < IP3 < 0.650 uM with amplitude
 modulation at nearly fixed period, k3 = 0.05 uM for 0.528 < IP3 < 1.11 uM with ~1 uM spikes whose
 frequency grows with IP3 (models-and-validation 8.1, LSODA reference). Each cell of a group gets
-one level; period and amplitude are measured after the transient.
+one level; period and amplitude are measured after the transient. The window edges are then refined
+inside the grid brackets (:func:`locate_edges`, batched runs) and compared with the rest state's
+Hopf and fold points from linear stability (:func:`rest_state_bifurcations`).
 """
 import numpy as np
 from brian2 import StateMonitor, ms, second, umolar
