@@ -19,7 +19,7 @@ from astrosim.models.astrocytes import gap_junction, gchi
 
 from ._base import Parameter, ProtocolParameterError, resolve, run_network, write_output
 
-__all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "analyse", "distances"]
+__all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "build", "analyse", "distances"]
 
 NAME = "calcium_wave"
 SUMMARY = "Ca2+ wave in a gap-junction-coupled G-ChI astrocyte ring/chain (Stimberg 2019 Fig. 5): arrivals, speed"
