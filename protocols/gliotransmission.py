@@ -10,23 +10,24 @@ increasing gliotransmission deepens depression (De Pitta et al. 2011, Stimberg e
 The second part (``sweep_*`` parameters) is the release-vs-rate sweep of Stimberg et al. 2019, Fig. 4C:
 mean release per spike and mean synaptic glutamate against the input rate for a synapse without
 gliotransmission, with open-loop and with closed-loop gliotransmission (:func:`release_vs_rate`).
+The third part (``steps_*``) is the time course of Fig. 4B: the same three conditions while the input
+rate steps through 0.011, 0.11, 1.1 and 11 Hz, mean synaptic glutamate over time (:func:`rate_steps`).
 """
-from types import SimpleNamespace
-
 import numpy as np
-from brian2 import Hz, NeuronGroup, SpikeGeneratorGroup, StateMonitor, Synapses, ms, second, umolar
+from brian2 import Hz, NeuronGroup, SpikeGeneratorGroup, StateMonitor, ms, second, umolar
 
 from astrosim.models.synapses import tsodyks_markram
-from astrosim.models.astrocytes import gchi
 
 from ._base import Parameter, resolve, run_network, write_output
+from ._gliotransmission_fig4 import (SWEEP_CONDITIONS, campbell_glutamate, fig4_units, plot_steps, rate_steps,
+                                     release_reference, steps_summary)
 
 __all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "TABLE_8_2", "SWEEP_CONDITIONS", "release_vs_rate",
-           "release_reference"]
+           "release_reference", "rate_steps", "campbell_glutamate"]
 
 NAME = "gliotransmission"
 SUMMARY = ("paired-pulse ratio with/without gliotransmission vs analytic; release vs input rate without, "
-           "open-loop, closed-loop (Stimberg Fig. 4C)")
+           "open-loop, closed-loop (Stimberg Fig. 4C); glutamate time course under rate steps (Fig. 4B)")
 
 #: models-and-validation 8.2 (U_0* = 0.6, Omega_f = 3.33/s, Omega_d = 2/s): PPR by delay (ms) for
 #: Gamma_S = 0, then alpha = 0 at Gamma_S 0.25/0.5/0.75, then alpha = 1 at 0.25/0.5/0.75/1.
@@ -52,6 +53,11 @@ PARAMETERS = (
     Parameter("sweep_alpha", 0.0, "gliotransmission type in the sweep (0 decreasing, 1 increasing release)",
               low=0.0, high=1.0),
     Parameter("sweep_input", "poisson", "input spike trains of the sweep", choices=("poisson", "regular")),
+    Parameter("steps_rates", np.array([0.011, 0.11, 1.1, 11.0]) * Hz,
+              "input rates of the time course (Fig. 4B), one per step", low=0 * Hz, high=200 * Hz),
+    Parameter("steps_duration", 5 * second, "duration of each rate step of the time course (0 skips it)",
+              low=0 * second, high=600 * second),
+    Parameter("steps_copies", 500, "independent units averaged in the time course", low=2, high=5000),
     Parameter("engine", "astrosim", "simulator", choices=("astrosim", "brian2")),
 )
 
@@ -115,66 +121,18 @@ def run(overrides=None, *, seed=None, out=None, report=None):
         summary.update(_sweep_summary(sweep))
         if p["engine"] == "brian2":  # a batched run keeps its copies in the simulator, not in the monitor
             monitors["sweep_synapse_state"] = sweep["monitor"]
+    steps = None
+    if p["steps_duration"] > 0:
+        steps = rate_steps(p["steps_rates"] / Hz, p["steps_duration"], copies=p["steps_copies"], engine=p["engine"],
+                           seed=seed, report=report)
+        summary.update(steps_summary(steps, U_0=p["U_0_star"]))
+        monitors.update(steps["monitors"])
     result = {"protocol": NAME, "params": p, "ppr": ppr, "expected": expected, "alpha": alpha, "gamma": gamma,
-              "delay_ms": delay, "r1": r1, "summary": summary, "monitors": monitors, "sweep": sweep}
+              "delay_ms": delay, "r1": r1, "summary": summary, "monitors": monitors, "sweep": sweep,
+              "steps": steps}
     if out is not None:
         write_output(out, result["monitors"], protocol=NAME, params=p, summary=summary)
     return result
-
-
-#: Order of the three synapses of a sweep unit (Stimberg et al. 2019, Fig. 4C / example_4_rsmean).
-SWEEP_CONDITIONS = ("closed-loop", "open-loop", "none")
-
-#: Values of the Stimberg et al. example for Fig. 4 that differ from the G-ChI defaults (rho_A, Omega_L,
-#: d_2, d_5; SERCA affinity K_P = 0.05 uM) and the exogenous IP3 clamp F_ex = 2 uM/s that holds the
-#: open-loop astrocyte's IP3 near I_bias = 1 uM (an oscillating, input-independent astrocyte).
-FIG4_ASTROCYTE = {"c1": 0.18, "v2": 0.1 / second, "d2": 1.05 * umolar, "d5": 0.08 * umolar, "k3": 0.05 * umolar,
-                  "F_ex": 2.0 * umolar / second}
-OPEN_LOOP_I_BIAS = 1.0 * umolar
-
-_SWEEP_RECORDER = """
-t_measure : second (constant)
-r_sum : 1
-r_sq : 1
-gamma_sum : 1
-n_rel : 1
-"""
-_SWEEP_EFFECT = """
-r_sum_post += r_S * int(t >= t_measure_post)
-r_sq_post += r_S**2 * int(t >= t_measure_post)
-gamma_sum_post += Gamma_S * int(t >= t_measure_post)
-n_rel_post += int(t >= t_measure_post)
-"""
-
-
-def _sweep_units(n_units, rate, *, input_kind, alpha, t_measure, dt, sample_dt):
-    """``n_units`` independent units: one input, three synapses (closed/open/none), two G-ChI astrocytes."""
-    if input_kind not in ("poisson", "regular"):
-        raise ValueError(f"{NAME}: input_kind must be 'poisson' or 'regular', got {input_kind!r}")
-    # One source model for both kinds (the choice is a constant, so both share one compiled kernel):
-    # Bernoulli spikes with probability rate*dt per step, or a spike whenever the phase reaches 1.
-    source = NeuronGroup(n_units, "rate : Hz (constant)\ndphase/dt = rate : 1",
-                         threshold="regular * int(phase >= 1) + (1 - regular) * int(rand() < rate*dt) > 0",
-                         reset="phase -= regular", method="euler", dt=dt, name="sweep_input",
-                         namespace={"regular": float(input_kind == "regular")})
-    source.rate = rate
-    source.phase = 0.5
-    recorder = NeuronGroup(3 * n_units, _SWEEP_RECORDER, dt=dt, name="sweep_recorder")
-    recorder.t_measure = t_measure
-    syn = tsodyks_markram.build(source, recorder, effect=_SWEEP_EFFECT, alpha=alpha, dt=dt, name="sweep_synapses")
-    unit = np.arange(n_units)
-    syn.connect(i=np.repeat(unit, 3), j=np.arange(3 * n_units))  # synapse 3k + c: condition c of unit k
-    syn.x_S = 1.0
-    astro = gchi.build(2 * n_units, dt=dt, name="sweep_astrocytes", **FIG4_ASTROCYTE)
-    astro.C, astro.I, astro.h = 0 * umolar, 0 * umolar, 0.9
-    astro.I_bias = np.tile([0.0, 1.0], n_units) * OPEN_LOOP_I_BIAS  # astrocyte 2k: closed, 2k+1: open
-    to_astro = Synapses(syn, astro, "Y_S_post = Y_S_pre : mmolar (summed)", dt=dt, name="sweep_syn_to_astro")
-    to_astro.connect(i=3 * unit, j=2 * unit)
-    to_syn = Synapses(astro, syn, "G_A_post = G_A_pre : mmolar (summed)", dt=dt, name="sweep_astro_to_syn")
-    to_syn.connect(i=np.concatenate([2 * unit, 2 * unit + 1]), j=np.concatenate([3 * unit, 3 * unit + 1]))
-    monitor = StateMonitor(syn, ["Y_S", "Gamma_S"], record=True, dt=sample_dt, name="sweep_synapse_state")
-    return SimpleNamespace(source=source, recorder=recorder, synapses=syn, astrocytes=astro, monitor=monitor,
-                           objects=[source, recorder, syn, astro, to_astro, to_syn, monitor])
 
 
 def release_vs_rate(rates, duration, *, transient=15 * second, repeats=3, alpha=0.0, input_kind="poisson",
@@ -202,7 +160,7 @@ def release_vs_rate(rates, duration, *, transient=15 * second, repeats=3, alpha=
     copies = np.repeat(rates, repeats)
     t_measure = transient
     batched = engine == "astrosim"
-    net = _sweep_units(1 if batched else len(copies), (copies[0] if batched else copies) * Hz,
+    net = fig4_units(1 if batched else len(copies), (copies[0] if batched else copies) * Hz,
                        input_kind=input_kind, alpha=alpha, t_measure=t_measure, dt=dt, sample_dt=sample_dt)
     batch_values = [(net.source, "rate", copies[:, None] * Hz)] if batched else []
     sim = run_network(net.objects, transient + duration, engine=engine, seed=seed,
@@ -231,28 +189,6 @@ def release_vs_rate(rates, duration, *, transient=15 * second, repeats=3, alpha=
         out[label] = {"release": release[:, c], "release_sem": sem[:, c], "glutamate_uM": glutamate[:, c],
                       "gamma_at_spikes": gamma[:, c]}
     return out
-
-
-def release_reference(rates, *, U_0=0.6, Omega_f=3.33, Omega_d=2.0, dt=1e-3, spikes=20000, seed=0):
-    """Mean release per spike of a synapse without gliotransmission, by iterating its exact spike-to-spike map.
-
-    Independent of any simulator: inter-spike intervals are drawn as on the engine's dt grid
-    (Bernoulli input with probability rate*dt per step, i.e. geometric intervals); between spikes
-    u_S decays and x_S recovers exponentially. The first 10 % of spikes are discarded.
-    """
-    rates = np.asarray(rates, dtype=float)
-    rng = np.random.default_rng(seed)
-    u, x, total, counted = np.zeros_like(rates), np.ones_like(rates), np.zeros_like(rates), 0
-    for k in range(spikes):
-        delta = rng.geometric(np.clip(rates * dt, 0, 1)) * dt
-        u = u * np.exp(-Omega_f * delta)
-        x = 1 - (1 - x) * np.exp(-Omega_d * delta)
-        u = u + U_0 * (1 - u)
-        r = u * x
-        x = x - r
-        if k >= spikes // 10:
-            total, counted = total + r, counted + 1
-    return total / counted
 
 
 def _sweep_summary(sweep):
@@ -294,11 +230,12 @@ def _table_deviation(alpha, gamma, delay, ppr):
 
 
 def plot(result, path):
-    """PPR against Gamma_S for both kinds of gliotransmission (analytic lines) and, if run, release against rate."""
+    """PPR against Gamma_S (analytic lines) and, if run, release against rate and the glutamate time course."""
     import matplotlib.pyplot as plt
 
-    sweep = result.get("sweep")
-    fig, axes = plt.subplots(2 if sweep else 1, 2, figsize=(10, 8 if sweep else 4), squeeze=False)
+    sweep, steps = result.get("sweep"), result.get("steps")
+    rows = 1 + bool(sweep) + bool(steps)
+    fig, axes = plt.subplots(rows, 2, figsize=(10, 4 * rows), squeeze=False)
     for ax, a, label in zip(axes[0], (0.0, 1.0), ("alpha = 0 (release-decreasing)", "alpha = 1 (release-increasing)")):
         for d in np.unique(result["delay_ms"]):
             sel = (result["alpha"] == a) & (result["delay_ms"] == d)
@@ -323,6 +260,8 @@ def plot(result, path):
         axes[1, 0].legend(fontsize=7)
         axes[1, 1].set(xscale="log", yscale="log", xlabel="input rate (Hz)", ylabel="mean synaptic glutamate Y_S (µM)",
                        title="time-averaged released glutamate")
+    if steps:
+        plot_steps(steps, axes[-1])
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -25,7 +25,8 @@ def test_stdp_window_matches_analytic_window():
 
 def test_gliotransmission_ppr_matches_de_pitta_2011_table():
     """Paired-pulse ratios vs the closed form of De Pitta et al. (2011) (models-and-validation 8.2, 3 decimals)."""
-    ref, fast = _both("gliotransmission", {"delays": [10.0, 100.0, 500.0] * ms, "sweep_duration": 0 * second})
+    ref, fast = _both("gliotransmission", {"delays": [10.0, 100.0, 500.0] * ms, "sweep_duration": 0 * second,
+                                           "steps_duration": 0 * second})
     for result in (ref, fast):
         assert result["summary"]["max_abs_error_vs_analytic"] < 1e-12
         assert result["summary"]["max_abs_error_vs_table_8_2"] < 6e-4
