@@ -23,3 +23,16 @@ def __getattr__(name):
         globals()[name] = value
         return value
     raise AttributeError(f"module 'astrosim' has no attribute {name!r}")
+
+
+def _register_device_if_brian2_loaded():
+    """Make ``set_device('astrosim')`` available once Brian2 is imported anyway (cheap then)."""
+    import sys
+
+    if "brian2" in sys.modules:
+        import importlib
+
+        importlib.import_module("astrosim.engine")
+
+
+_register_device_if_brian2_loaded()

@@ -10,6 +10,8 @@ from brian2.core.namespace import get_local_namespace
 from brian2.devices.device import RuntimeDevice, all_devices, runtime_device
 from brian2.units.allunits import second
 
+from .connect import NumbaConnectCodeObject, connect_supported
+from .errors import UnsupportedFeatureError
 from .simulator import Simulator
 
 __all__ = ["run", "run_script", "AstrosimDevice", "simulator_for"]
@@ -82,6 +84,24 @@ class AstrosimDevice(RuntimeDevice):
 
     def activate(self, build_on_run=True, **kwargs):
         super().activate(build_on_run=build_on_run)
+
+    def code_object(self, owner, name, abstract_code, variables, template_name,
+                    variable_indices, codeobj_class=None, template_kwds=None,
+                    override_conditional_write=None, compiler_kwds=None):
+        """Synapse creation (``connect``) compiled with numba; everything else as in runtime."""
+        if template_name == "synapses_create_generator" and connect_supported(template_kwds or {}):
+            try:
+                return super().code_object(
+                    owner, name, abstract_code, variables, template_name, variable_indices,
+                    codeobj_class=NumbaConnectCodeObject, template_kwds=template_kwds,
+                    override_conditional_write=override_conditional_write,
+                    compiler_kwds=compiler_kwds)
+            except UnsupportedFeatureError:
+                pass  # e.g. a user function in the condition: Brian2's own path below
+        return super().code_object(
+            owner, name, abstract_code, variables, template_name, variable_indices,
+            codeobj_class=codeobj_class, template_kwds=template_kwds,
+            override_conditional_write=override_conditional_write, compiler_kwds=compiler_kwds)
 
     def network_run(self, net, duration, report=None, report_period=10 * second,
                     namespace=None, profile=None, level=0):

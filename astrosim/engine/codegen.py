@@ -196,7 +196,14 @@ class _CaptureTemplate:
         self.template_source = original.template_source
 
     def __call__(self, scalar_code, vector_code, **kwds):
-        return {"scalar_code": scalar_code, "vector_code": vector_code, "kwds": kwds}
+        return {"scalar_code": scalar_code, "vector_code": vector_code, "kwds": _Keywords(kwds)}
+
+
+class _Keywords(dict):
+    """Template keywords; a short repr, since Brian2 logs code objects' code as text."""
+
+    def __repr__(self):
+        return f"<template keywords: {', '.join(sorted(self))}>"
 
 
 class _CaptureTemplater:

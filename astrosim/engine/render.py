@@ -230,15 +230,7 @@ class ModuleBuilder:
         elif tmpl == "synapses":
             body = self._pathway(co, head, vc, context)
         elif tmpl == "summed_variable":
-            tgt = kw["_target_var"]
-            start = int(kw["_target_start"])
-            idx = self.array(kw["_index_var"])
-            extra = [("_target_start", start)]
-            size = self.n_of(co, kw["_target_size_name"])
-            body = (f"for _ti in range({size}):\n    {self.acc(tgt, '_ti + _target_start')} = 0.0\n"
-                    f"{head}\nN = {self.n_of(co)}\nfor _idx in range(N):\n"
-                    f"    _vectorisation_idx = _idx\n{_indent(vc, 1)}\n"
-                    f"    {self.acc(tgt, idx + '[_idx]')} += _synaptic_var")
+            body, extra = self._summed_variable(co, head, vc, kw)
         elif tmpl == "spikegenerator":
             body = self._spikegenerator(co)
         elif tmpl == "spikemonitor":
@@ -251,6 +243,58 @@ class ModuleBuilder:
             raise UnsupportedFeatureError(owner, f"code template '{tmpl}'")
         return self.add_function(co, key, body, clock_index, extra_consts=extra,
                                  group_name=group_name)
+
+    def _summed_variable(self, co, head, vc, kw):
+        """Target-major summation: each target's sum is built in a register, then stored.
+
+        Synapses are visited grouped by target (a stable order fixed at build time, so every
+        target adds its terms in the same order as Brian2 and the sums are bit-identical);
+        the target array is written once per element instead of zeroed and scattered into,
+        constant connectivity arrays are read in that order, and targets are independent, so
+        large unbatched sums may run in parallel.
+        """
+        tgt = kw["_target_var"]
+        start = int(kw["_target_start"])
+        index_var = kw["_index_var"]
+        size_var = co.variables[kw["_target_size_name"]]
+        size = int(size_var.value if isinstance(size_var, Constant) else size_var.get_value()[0])
+        targets = np.asarray(index_var.get_value(), dtype=np.int64) - start
+        if len(targets) and (targets.min() < 0 or targets.max() >= size):
+            raise RuntimeError(f"internal error: summed variable of {co.owner.name} indexes "
+                               f"outside its target")
+        order = np.argsort(targets, kind="stable")
+        ptr = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(targets, minlength=size), out=ptr[1:])
+        tag = co.name
+        order_name = self.buffer(f"_svorder_{tag}", value=order.astype(np.int32), kind="extra")
+        ptr_name = self.buffer(f"_svptr_{tag}", value=ptr, kind="extra")
+        # the Synapses' own pre/post index arrays do not change during a run: read them sorted
+        connectivity = {self.device.get_array_name(var) for var in co.variables.values()
+                        if isinstance(var, ArrayVariable)
+                        and var.name in ("_synaptic_pre", "_synaptic_post")
+                        and getattr(var.owner, "name", None) == co.owner.name}
+        for name in sorted(connectivity):
+            var = next(v for v in co.variables.values() if isinstance(v, ArrayVariable)
+                       and self.device.get_array_name(v) == name)
+            key = var.name
+            pattern = re.compile(re.escape(name) + r"\[_idx\]")
+            if pattern.search(vc):
+                sorted_name = self.buffer(f"_svsorted_{tag}{key}", kind="extra", value=np.ascontiguousarray(
+                    np.asarray(var.get_value())[order]))
+                vc = pattern.sub(f"{sorted_name}[_k]", vc)
+        loop = "range"
+        if self.batch == 1 and PARALLEL_MIN_SIZE is not None and size >= PARALLEL_MIN_SIZE \
+                and not any(f in vc for f in ("_rt.uniform", "_rt.normal", "_rt.poisson",
+                                              "_rt.binomial")):
+            loop = "numba.prange"
+            self.uses_prange = True
+        body = (f"{head}\nN = {self.n_of(co)}\n"
+                f"for _ti in {loop}({self.n_of(co, kw['_target_size_name'])}):\n    _acc = 0.0\n"
+                f"    for _k in range({ptr_name}[_ti], {ptr_name}[_ti + 1]):\n"
+                f"        _idx = {order_name}[_k]\n        _vectorisation_idx = _idx\n"
+                f"{_indent(vc, 2)}\n        _acc += _synaptic_var\n"
+                f"    {self.acc(tgt, '_ti + _target_start')} = _acc")
+        return body, [("_target_start", start)]
 
     def _pathway(self, co, head, vc, ctx):
         q = ctx["queue"]  # prefix of queue arrays

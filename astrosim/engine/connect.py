@@ -1,0 +1,166 @@
+"""Compiled ``Synapses.connect``: Brian2's synapse-creation generator run by numba.
+
+Brian2's numpy target evaluates a connection condition one presynaptic index at a time from
+Python; for conditions over large groups (a Synapses object connecting to another Synapses, as
+in neuron–glia networks) that takes minutes. Under the ``'astrosim'`` device the same
+abstract code (Brian2 parses the condition, the generator syntax, ``p``, ``n`` and checks
+units) is translated by the engine's code generator and executed in one compiled loop that
+follows the structure of Brian2's own Cython template. Anything outside the supported subset
+(a fixed ``sample_size``, user functions, TimedArrays) falls back to Brian2's runtime path
+unchanged.
+"""
+import re
+
+import numpy as np
+from brian2.core.variables import ArrayVariable, Constant
+from brian2.codegen.codeobject import CodeObject
+
+from . import runtime
+from .codegen import NumbaCodeObject, is_batched
+from .loader import load_module
+
+__all__ = ["NumbaConnectCodeObject", "connect_supported"]
+
+_IDENT = re.compile(r"(?<![.\w])[_A-Za-z][_A-Za-z0-9]*\b")
+
+
+def connect_supported(template_kwds):
+    """Whether the compiled path handles this ``connect`` (range iterators, ``p`` sampling)."""
+    func = template_kwds.get("iterator_func")
+    if func == "range":
+        return True
+    return func == "sample" and template_kwds["iterator_kwds"].get("sample_size") == "random"
+
+
+def _pad(text, n):
+    pad = " " * (4 * n)
+    return "\n".join(pad + line if line.strip() else line for line in (text or "").split("\n"))
+
+
+def _source(code):
+    """Module source of the compiled generator for one captured connect code object."""
+    sc, vc, kw = code["scalar_code"], code["vector_code"], code["kwds"]
+    outer, inner = kw["outer_index"], kw["inner_variable"]
+    result = kw["result_index"]
+    skip = bool(kw["skip_if_invalid"])
+
+    def bounds(code_value):
+        action = "continue" if skip else f"_err[0] = {code_value}\n    _err[1] = _{result}\n    break"
+        return (f"if _{result} < 0 or _{result} >= {kw['result_index_size']}:\n    {action}")
+
+    body = [vc["generator_expr"],
+            f"_raw{kw['result_index_array']} = _{result} + {kw['result_index_offset']}"]
+    if kw["result_index_condition"]:
+        if kw["result_index_used"]:
+            body.append(bounds(1))
+        body.append(vc["create_cond"])
+    if kw["if_expression"] != "True" and kw["result_index_condition"]:
+        body.append("if not _cond:\n    continue")
+    if not kw["result_index_used"]:
+        body.append(bounds(2))
+    body.append(vc["update"])
+    body.append("for _repetition in range(_n):\n"
+                "    if _nbuf == _prebuf.shape[0]:\n"
+                "        _prebuf = _grow(_prebuf)\n"
+                "        _postbuf = _grow(_postbuf)\n"
+                "    _prebuf[_nbuf] = _pre_idx\n    _postbuf[_nbuf] = _post_idx\n    _nbuf += 1")
+    body = "\n".join(b for b in body if b)
+    if kw["iterator_func"] == "range":
+        loop = f"for {inner} in range(_iter_low, _iter_high, _iter_step):\n{_pad(body, 1)}"
+    else:  # Bernoulli sampling with probability _iter_p (geometric jumps when p < 0.25)
+        loop = (
+            "if _iter_p == 0:\n    continue\n"
+            "_iter_sign = -1 if _iter_step < 0 else 1\n"
+            "_jump_algo = _iter_p < 0.25\n"
+            "_pconst = 1.0 / np.log(1.0 - _iter_p) if _jump_algo else 1.0\n"
+            f"{inner} = _iter_low - _iter_step\n"
+            f"while _iter_sign * ({inner} + _iter_step) < _iter_sign * _iter_high:\n"
+            f"    {inner} += _iter_step\n"
+            "    if _jump_algo:\n"
+            f"        {inner} += int(np.log(1.0 - _rt.uniform(_rng, 0)) * _pconst) * _iter_step\n"
+            f"        if _iter_sign * {inner} >= _iter_sign * _iter_high:\n"
+            "            break\n"
+            "    elif _rt.uniform(_rng, 0) >= _iter_p:\n"
+            "        continue\n"
+            f"{_pad(body, 1)}")
+    outer_loop = [f"_raw{kw['outer_index_array']} = _{outer} + {kw['outer_index_offset']}"]
+    if not kw["result_index_condition"]:
+        outer_loop += [vc["create_cond"], "if not _cond:\n    continue"]
+    outer_loop += [vc["setup_iterator"], loop]
+    if not skip:
+        outer_loop.append("if _err[0] > 0:\n    break")
+    main = "\n".join(b for b in [
+        "_b = 0", "_nbuf = 0", "_vectorisation_idx = 1",
+        sc["setup_iterator"], sc["generator_expr"], sc["create_cond"], sc["update"],
+        f"for _{outer} in range({kw['outer_index_size']}):\n"
+        + _pad("\n".join(b for b in outer_loop if b), 1),
+        "return _prebuf, _postbuf, _nbuf"] if b)
+    return main
+
+
+class NumbaConnectCodeObject(NumbaCodeObject):
+    """A ``synapses_create_generator`` code object that runs in numba when called."""
+
+    def __init__(self, *args, **kwds):
+        CodeObject.__init__(self, *args, **kwds)  # not kept in the capture registry
+
+    def run_block(self, block):
+        owner = self.owner
+        main = _source(self.code)
+        used = set(_IDENT.findall(main))
+        arrays, consts = {}, []
+        device_names = {}
+        for name, var in self.variables.items():
+            if isinstance(var, Constant) and name in used:
+                consts.append((name, var.value))
+            elif isinstance(var, ArrayVariable) and name in used and var.size == 1:
+                # e.g. N_pre when the source is a Synapses object (a size-1 array)
+                consts.append((name, var.get_value()[0]))
+            if isinstance(var, ArrayVariable):
+                array_name = self.code["kwds"]["get_array_name"](var)
+                if array_name in used and array_name not in arrays:
+                    value = var.get_value()
+                    arrays[array_name] = value.reshape(1, -1) if is_batched(var) else value
+                    device_names[array_name] = f"_a{len(device_names)}"
+        cf = np.array([float(v) for _, v in consts] + [0.0], dtype=np.float64)
+        binds = []
+        for k, (name, value) in enumerate(consts):
+            cast = "int" if _is_int(value) else ("bool" if isinstance(value, (bool, np.bool_))
+                                                 else "float")
+            binds.append(f"{name} = {cast}(_c[{k}])")
+        pattern = re.compile(r"(?<![.\w])(" + "|".join(
+            re.escape(n) for n in sorted(device_names, key=len, reverse=True)) + r")\b") \
+            if device_names else None
+        text = "\n".join(binds + [main])
+        if pattern is not None:
+            text = pattern.sub(lambda m: device_names[m.group(1)], text)
+        args = ", ".join(device_names[n] for n in arrays)
+        source = ("import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n"
+                  "@numba.njit(cache=True)\ndef _grow(buf):\n"
+                  "    new = np.empty(2 * buf.shape[0], dtype=buf.dtype)\n"
+                  "    new[:buf.shape[0]] = buf\n    return new\n\n"
+                  "@numba.njit(cache=True, error_model='numpy')\n"
+                  f"def connect(_rng, _err, _prebuf, _postbuf, _c{', ' if args else ''}{args}):\n"
+                  + _pad(text, 1) + "\n")
+        module, _ = load_module(source)
+        rng = runtime.seed_states(np.random.randint(2 ** 31), 1)
+        err = np.zeros(2, dtype=np.int64)
+        start = np.empty(1024, dtype=np.int32)
+        pre, post, n = module.connect(rng, err, start, start.copy(), cf,
+                                      *[arrays[n] for n in arrays])
+        if err[0]:
+            result = self.code["kwds"]["result_index"]
+            size = self.variables[self.code["kwds"]["result_index_size"]].get_value()
+            raise IndexError(f"index {result}={int(err[1])} outside allowed range from 0 to "
+                             f"{int(size) - 1}")
+        old = len(owner.variables["_synaptic_pre"].get_value())
+        for key, values in (("_synaptic_pre", pre), ("_synaptic_post", post)):
+            dyn = owner.variables[key]
+            dyn.resize(old + n)
+            dyn.get_value()[old:old + n] = values[:n]
+        owner._resize(old + n)
+        owner._update_synapse_numbers(old)
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
