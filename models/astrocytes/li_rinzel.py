@@ -1,9 +1,11 @@
 """Li-Rinzel (1994) reduction of the De Young-Keizer IP3-receptor model: cytosolic Ca2+ and h."""
+import numpy as np
 from brian2 import NeuronGroup, second, umolar
 
 from .._params import resolve_parameters
 
-__all__ = ["CORE_EQUATIONS", "EQUATIONS", "PARAMETERS", "INITIAL", "CITATION", "build", "resting_calcium"]
+__all__ = ["CORE_EQUATIONS", "EQUATIONS", "PARAMETERS", "INITIAL", "CITATION", "build", "resting_calcium",
+           "resting_states"]
 
 CITATION = (
     "Li & Rinzel (1994), 'Equations for InsP3 receptor-mediated [Ca2+]i oscillations derived from a "
@@ -64,22 +66,56 @@ def build(n, *, name=None, method="rk4", dt=None, **overrides):
     return group
 
 
-def resting_calcium(ip3, **overrides):
-    """Steady-state Ca2+ (Quantity) for clamped IP3: root of J_chan + J_leak = J_pump with h = Q2/(Q2 + C).
+def _net_flux(ip3, p):
+    """dC/dt (SI) at clamped IP3 with h at its steady value Q2/(Q2 + C), as a function of C (SI)."""
+    q2 = p["d2"] * (ip3 + p["d1"]) / (ip3 + p["d3"])
 
-    Unique on (0, c0/(1 + c1)) for the parameter sets used here; a stable rest only outside the
-    oscillation window.
+    def flux(c):
+        h = q2 / (q2 + c)
+        m, n = ip3 / (ip3 + p["d1"]), c / (c + p["d5"])
+        return ((p["v1"] * (m * n * h) ** 3 + p["v2"]) * (p["c0"] - (1 + p["c1"]) * c)
+                - p["v3"] * c**2 / (p["k3"]**2 + c**2))
+    return flux
+
+
+def resting_states(ip3, *, samples=4000, **overrides):
+    """Every steady-state Ca2+ (Quantity array, ascending) for clamped IP3.
+
+    Roots of J_chan + J_leak = J_pump with h = Q2/(Q2 + C) on (0, c0/(1 + c1)): sign changes on a grid of
+    ``samples`` points (geometric below 1 % of the range, linear above), refined by Brent's method.
+    The net flux is positive at C -> 0 and negative at c0/(1 + c1), so the count is odd. Usually one;
+    three in a bistable range, e.g. k3 = 0.05 uM and IP3 between the folds at ~0.482 and ~0.544 uM
+    (lower and upper states stable, middle one a saddle). Two roots closer than the grid spacing
+    (near a fold) can be missed.
     """
     from scipy.optimize import brentq
 
     p = {k: float(v) for k, v in resolve_parameters(PARAMETERS, overrides, "li_rinzel").items()}
-    ip3 = float(ip3)
+    flux, top = _net_flux(float(ip3), p), p["c0"] / (1 + p["c1"])
+    grid = np.unique(np.concatenate([np.geomspace(1e-9 * top, 1e-2 * top, samples // 4),
+                                     np.linspace(1e-2 * top, top, samples - samples // 4)]))
+    values = flux(grid)
+    roots = [brentq(flux, grid[i], grid[i + 1], xtol=1e-20, rtol=1e-14)
+             for i in np.flatnonzero(np.sign(values[:-1]) * np.sign(values[1:]) < 0)]
+    roots += [float(c) for c in grid[values == 0]]
+    return np.sort(np.asarray(roots)) * umolar / float(umolar)  # float() of a Quantity is its SI value
 
-    def net_flux(c):
-        q2 = p["d2"] * (ip3 + p["d1"]) / (ip3 + p["d3"])
-        h = q2 / (q2 + c)
-        m, n = ip3 / (ip3 + p["d1"]), c / (c + p["d5"])
-        return (p["v1"] * (m * n * h) ** 3 + p["v2"]) * (p["c0"] - (1 + p["c1"]) * c) - p["v3"] * c**2 / (p["k3"]**2 + c**2)
 
-    root = brentq(net_flux, 1e-15, p["c0"] / (1 + p["c1"]), xtol=1e-20, rtol=1e-14)
-    return root * umolar / float(umolar)  # float() of a Quantity is its SI value
+def resting_calcium(ip3, *, which="unique", **overrides):
+    """Steady-state Ca2+ (Quantity) for clamped IP3 (see :func:`resting_states`).
+
+    The rest state is not always unique: with k3 = 0.05 uM there are three for IP3 between ~0.482 and
+    ~0.544 uM. ``which='unique'`` (default) raises ``ValueError`` then; ``'lowest'`` or ``'highest'``
+    picks one. A stable rest only outside the oscillation window.
+    """
+    states = resting_states(ip3, **overrides)
+    if which == "lowest":
+        return states[0]
+    if which == "highest":
+        return states[-1]
+    if which != "unique":
+        raise ValueError(f"li_rinzel: which must be 'unique', 'lowest' or 'highest', got {which!r}")
+    if len(states) != 1:
+        raise ValueError(f"li_rinzel: {len(states)} rest states at IP3 = {ip3!r} ({states!r}); "
+                         "pass which='lowest' or which='highest'")
+    return states[0]
