@@ -211,7 +211,8 @@ def plot_steps(steps, axes):
             ax.text((k + 0.5) * step, 1.0, f"{rate:g} Hz", transform=ax.get_xaxis_transform(), ha="center",
                     va="bottom", fontsize=8)
     axes[0].set(xlabel="time (s)", ylabel="mean synaptic glutamate <Y_S> (µM)")
-    axes[0].set_title(f"Stimberg et al. Fig. 4B time course (mean of {steps['copies']} synapses each)", pad=14)
-    axes[1].set(xlabel="time (s)", ylabel="mean presynaptic receptor occupancy <Gamma_S>", ylim=(-0.02, 1.02))
+    axes[0].set_title(f"Stimberg et al. Fig. 4B: mean of {steps['copies']} synapses per condition", pad=14)
+    axes[1].set_title("presynaptic receptors bound by gliotransmitter", pad=14)
+    axes[1].set(xlabel="time (s)", ylabel="mean receptor occupancy <Gamma_S>", ylim=(-0.02, 1.02))
     axes[0].legend(fontsize=7, loc="upper left")
     axes[1].legend(fontsize=7, loc="center left")

@@ -11,19 +11,35 @@ shift the sampled mean by at most 2.5 % (exponential with a 25-ms time constant 
 on a 10-ms grid: 24.5-25.5 ms instead of 25 ms), far below the 19 % standard error at N = 500, T = 5 s.
 Every check allows 5 standard errors (a false alarm of 6e-7 per check for a random seed).
 """
-import numpy as np
-from brian2 import second
+import sys
+from pathlib import Path
 
+import numpy as np
+import pytest
+from brian2 import Network, BrianObject, defaultclock, ms, second, umolar
+
+import astrosim
 from astrosim.models.synapses import tsodyks_markram
 from astrosim.protocols.gliotransmission import SWEEP_CONDITIONS, campbell_glutamate, rate_steps
 
+_ROOT = Path(__file__).resolve().parents[2]
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))
+
+from benchmarks.networks import build_synrel  # noqa: E402  (the published example's equations, written out)
+
 RATES = [0.011, 0.11, 1.1, 11.0]  # Hz, the steps of Fig. 4B (5 s each in the Brian2 example)
 Z_MAX = 5.0
+COPIES, STEP = 500, 5.0
 
 
-def test_rate_steps_follow_campbell_switch_on_with_the_astrocyte_and_lower_glutamate():
-    copies, step, dt = 500, 5.0, 1e-3
-    run = rate_steps(RATES, step * second, copies=copies, seed=3)
+@pytest.fixture(scope="module")
+def default_run():
+    return rate_steps(RATES, STEP * second, copies=COPIES, seed=3)
+
+
+def test_rate_steps_follow_campbell_switch_on_with_the_astrocyte_and_lower_glutamate(default_run):
+    copies, step, dt, run = COPIES, STEP, 1e-3, default_run
     p = np.asarray(RATES) * dt
     expected_spikes = copies * step / dt * p
     assert np.all(np.abs(run["input_spikes"] - expected_spikes) < Z_MAX * np.sqrt(expected_spikes * (1 - p)))
@@ -80,3 +96,25 @@ def test_rate_steps_agree_between_brian2_and_engine():
         y = np.asarray(run["network"].monitor.Y_S).reshape(2, 3, -1)
         for c, label in enumerate(SWEEP_CONDITIONS):  # summed condition means = means of the synapses
             np.testing.assert_allclose(run[label]["glutamate_uM"], y[:, c].mean(axis=0) / 1e-3, rtol=1e-9, atol=1e-12)
+
+
+def test_rate_steps_match_the_published_script_network(default_run):
+    """The example's own equations (benchmarks build_synrel) on the engine, another seed: per-step mean glutamate
+    of every condition within 5 combined SEM of the protocol's; the open-loop astrocytes (input-independent,
+    deterministic) release at the same times in both."""
+    defaultclock.dt = 1 * ms  # the example's dt
+    ns = build_synrel(COPIES)
+    astrosim.Simulator(Network(*[v for v in ns.values() if isinstance(v, BrianObject)]), seed=5).run(4 * STEP * second)
+    t = np.asarray(ns["syn_mon"].t / second)
+    which = np.minimum((t / STEP + 1e-9).astype(int), 3)
+    y = np.asarray(ns["syn_mon"].Y_S / umolar).reshape(3, COPIES, -1)  # closed, open, none blocks
+    for c, label in enumerate(("closed-loop", "open-loop", "none")):
+        per_step = np.stack([y[c][:, which == k].mean(axis=1) for k in range(4)], axis=1)
+        sem = np.hypot(per_step.std(axis=0, ddof=1) / np.sqrt(COPIES), default_run[label]["step_glutamate_sem_uM"])
+        z = (per_step.mean(axis=0) - default_run[label]["step_glutamate_uM"]) / sem
+        assert np.all(np.abs(z) < Z_MAX), (label, z)
+    spikes = ns["astro_spikes"]
+    open_script = np.unique(np.asarray(spikes.t / second)[np.asarray(spikes.i[:]) >= COPIES])
+    open_protocol = np.unique(default_run["release_times"][default_run["release_astrocyte"] % 2 == 1])
+    assert len(open_protocol) >= 2
+    np.testing.assert_allclose(open_script, open_protocol, atol=1e-9)
