@@ -51,6 +51,11 @@ def measure(network, peer, duration_s, scale=1.0, workdir=None):
         b2.prefs.codegen.runtime.cython.cache_dir = os.path.join(workdir, "cython")
     if peer == "cpp_standalone":
         b2.set_device("cpp_standalone", directory=os.path.join(workdir, "cpp"), build_on_run=False)
+    elif peer == "astrosim":
+        import astrosim.engine  # noqa: F401  (registers the device)
+
+        # what a cpp_standalone script becomes: connect() runs compiled, as in C++
+        b2.set_device("astrosim")
     b2.seed(28371)
     duration = duration_s * b2.second
     t0 = time.perf_counter()

@@ -288,8 +288,22 @@ class ModuleBuilder:
                                               "_rt.binomial")):
             loop = "numba.prange"
             self.uses_prange = True
+        n_targets = self.n_of(co, kw["_target_size_name"])
+        if len(targets) and np.diff(ptr).max() <= 1 and "_rt." not in vc:
+            # at most one term per target (e.g. one astrocyte per synapse): no inner loop,
+            # whose 0-or-1 trip counts would cost a branch misprediction per target
+            slot = np.where(ptr[1:] > ptr[:-1], ptr[:-1], -1).astype(np.int32)
+            slot_name = self.buffer(f"_svslot_{tag}", value=slot, kind="extra")
+            body = (f"{head}\nN = {self.n_of(co)}\n"
+                    f"for _ti in {loop}({n_targets}):\n"
+                    f"    _k = {slot_name}[_ti]\n    _has = _k >= 0\n"
+                    f"    _k = _k if _has else 0\n"
+                    f"    _idx = {order_name}[_k]\n    _vectorisation_idx = _idx\n"
+                    f"{_indent(vc, 1)}\n"
+                    f"    {self.acc(tgt, '_ti + _target_start')} = _synaptic_var if _has else 0.0")
+            return body, [("_target_start", start)]
         body = (f"{head}\nN = {self.n_of(co)}\n"
-                f"for _ti in {loop}({self.n_of(co, kw['_target_size_name'])}):\n    _acc = 0.0\n"
+                f"for _ti in {loop}({n_targets}):\n    _acc = 0.0\n"
                 f"    for _k in range({ptr_name}[_ti], {ptr_name}[_ti + 1]):\n"
                 f"        _idx = {order_name}[_k]\n        _vectorisation_idx = _idx\n"
                 f"{_indent(vc, 2)}\n        _acc += _synaptic_var\n"
