@@ -103,6 +103,9 @@ def rate_steps(rates, step_duration, *, copies=500, alpha=0.0, input_kind="poiss
     """
     rates = np.asarray(rates, dtype=float)
     step = float(step_duration / second)
+    if step < float(sample_dt / second) or copies < 2:
+        raise ValueError(f"{_PROTOCOL}: the rate steps need step_duration >= sample_dt ({sample_dt}) and at least "
+                         f"2 copies, got {step_duration} and {copies}")
     rate_in = TimedArray(rates * Hz, dt=step_duration, name="steps_rate_in")
     net = fig4_units(copies, rate_in, input_kind=input_kind, alpha=alpha, t_measure=0 * second, dt=dt,
                        sample_dt=sample_dt, prefix="steps", monitor_vars=("Y_S",))

@@ -18,7 +18,7 @@ from brian2 import Hz, NeuronGroup, SpikeGeneratorGroup, StateMonitor, ms, secon
 
 from astrosim.models.synapses import tsodyks_markram
 
-from ._base import Parameter, resolve, run_network, write_output
+from ._base import Parameter, ProtocolParameterError, resolve, run_network, write_output
 from ._gliotransmission_fig4 import (SWEEP_CONDITIONS, campbell_glutamate, fig4_units, plot_steps, rate_steps,
                                      release_reference, steps_summary)
 
@@ -54,7 +54,8 @@ PARAMETERS = (
               low=0.0, high=1.0),
     Parameter("sweep_input", "poisson", "input spike trains of the sweep", choices=("poisson", "regular")),
     Parameter("steps_rates", np.array([0.011, 0.11, 1.1, 11.0]) * Hz,
-              "input rates of the time course (Fig. 4B), one per step", low=0 * Hz, high=200 * Hz),
+              "input rates of the time course (Fig. 4B), one per step", low=0 * Hz, high=200 * Hz,
+              unit="Hz"),
     Parameter("steps_duration", 5 * second, "duration of each rate step of the time course (0 skips it)",
               low=0 * second, high=600 * second),
     Parameter("steps_copies", 500, "independent units averaged in the time course", low=2, high=5000),
@@ -76,6 +77,9 @@ n_spikes_post += 1
 def run(overrides=None, *, seed=None, out=None, report=None):
     """Simulate every (alpha, Gamma_S, delay) combination at once; return PPRs and the analytic values."""
     p = resolve(PARAMETERS, overrides or {}, NAME)
+    if 0 * second < p["steps_duration"] < 10 * ms:  # checked before anything runs
+        raise ProtocolParameterError(f"{NAME}: parameter 'steps_duration' must be 0 (skip) or at least the 10-ms "
+                                     f"sampling step, got {p['steps_duration']}")
     delays = np.asarray(p["delays"] / ms, dtype=float)
     gammas = np.asarray(p["gamma_values"], dtype=float)
     combos = [(a, g, d) for a in (0.0, 1.0) for g in gammas for d in delays]
