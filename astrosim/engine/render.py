@@ -10,6 +10,7 @@ from brian2.input.timedarray import TimedArray
 
 from .codegen import _binomial_params, _timedarray_K, block_text, is_batched
 from .errors import UnsupportedFeatureError
+from .specialize import readonly_uniform, substitute_scalars
 
 __all__ = ["ModuleBuilder", "ArraySpec"]
 
@@ -19,9 +20,10 @@ _KEEP = {"np", "_rt", "numba", "range", "abs", "min", "max", "int", "float", "bo
          "True", "False", "None", "if", "else", "elif", "for", "in", "and", "or", "not",
          "while", "break", "continue", "pass", "is", "_b", "_rng", "_err", "_ts", "_dts", "_s",
          "_rowidx", "_cf", "_ci", "_done", "_prof", "_pc"}
-#: unbatched groups at least this large update in parallel (numba prange); off by default
-#: because on our shared, loaded 2-core machine the threads did not pay (docs/engine.md)
-PARALLEL_MIN_SIZE = int(os.environ.get("ASTROSIM_PARALLEL_MIN_SIZE", "0")) or None
+#: unbatched element-wise updates and summed variables with at least this many elements run
+#: on all cores (numba prange); ``ASTROSIM_PARALLEL_MIN_SIZE=0`` turns threads off, which
+#: pays on a machine whose cores are busy with other work (docs/engine.md)
+PARALLEL_MIN_SIZE = int(os.environ.get("ASTROSIM_PARALLEL_MIN_SIZE", "20000")) or None
 _WRITE = re.compile(r"^(_array_\w+)\[_b, _idx\] = (\w+)$")
 FUNC_ARGS = "_b, _clock_t, _clock_dt, _clock_timestep, _rng, _err"
 
@@ -265,23 +267,30 @@ class ModuleBuilder:
         order = np.argsort(targets, kind="stable")
         ptr = np.zeros(size + 1, dtype=np.int64)
         np.cumsum(np.bincount(targets, minlength=size), out=ptr[1:])
+        single = bool(len(targets)) and int(np.diff(ptr).max()) <= 1 and "_rt." not in vc
         tag = co.name
-        order_name = self.buffer(f"_svorder_{tag}", value=order.astype(np.int32), kind="extra")
-        ptr_name = self.buffer(f"_svptr_{tag}", value=ptr, kind="extra")
-        # the Synapses' own pre/post index arrays do not change during a run: read them sorted
-        connectivity = {self.device.get_array_name(var) for var in co.variables.values()
+        if single:
+            # at most one term per target (e.g. one astrocyte per synapse): per target the
+            # synapse index (-1: none); no inner loop, whose 0-or-1 trip counts would cost a
+            # branch misprediction per target
+            synapse = np.full(size, -1, dtype=np.int64)
+            synapse[targets] = np.arange(len(targets))
+            where, position = synapse, "_ti"
+        else:
+            where, position = order, "_k"
+        # the Synapses' own pre/post index arrays do not change during a run: read them in
+        # loop order
+        connectivity = {self.device.get_array_name(var): var for var in co.variables.values()
                         if isinstance(var, ArrayVariable)
                         and var.name in ("_synaptic_pre", "_synaptic_post")
                         and getattr(var.owner, "name", None) == co.owner.name}
-        for name in sorted(connectivity):
-            var = next(v for v in co.variables.values() if isinstance(v, ArrayVariable)
-                       and self.device.get_array_name(v) == name)
-            key = var.name
+        for name, var in sorted(connectivity.items()):
             pattern = re.compile(re.escape(name) + r"\[_idx\]")
             if pattern.search(vc):
-                sorted_name = self.buffer(f"_svsorted_{tag}{key}", kind="extra", value=np.ascontiguousarray(
-                    np.asarray(var.get_value())[order]))
-                vc = pattern.sub(f"{sorted_name}[_k]", vc)
+                values = np.asarray(var.get_value())[np.maximum(where, 0)]
+                reordered = self.buffer(f"_svsorted_{tag}{var.name}", kind="extra",
+                                        value=np.ascontiguousarray(values))
+                vc = pattern.sub(f"{reordered}[{position}]", vc)
         loop = "range"
         if self.batch == 1 and PARALLEL_MIN_SIZE is not None and size >= PARALLEL_MIN_SIZE \
                 and not any(f in vc for f in ("_rt.uniform", "_rt.normal", "_rt.poisson",
@@ -289,19 +298,17 @@ class ModuleBuilder:
             loop = "numba.prange"
             self.uses_prange = True
         n_targets = self.n_of(co, kw["_target_size_name"])
-        if len(targets) and np.diff(ptr).max() <= 1 and "_rt." not in vc:
-            # at most one term per target (e.g. one astrocyte per synapse): no inner loop,
-            # whose 0-or-1 trip counts would cost a branch misprediction per target
-            slot = np.where(ptr[1:] > ptr[:-1], ptr[:-1], -1).astype(np.int32)
-            slot_name = self.buffer(f"_svslot_{tag}", value=slot, kind="extra")
+        if single:
+            syn_name = self.buffer(f"_svsyn_{tag}", value=synapse.astype(np.int32), kind="extra")
             body = (f"{head}\nN = {self.n_of(co)}\n"
                     f"for _ti in {loop}({n_targets}):\n"
-                    f"    _k = {slot_name}[_ti]\n    _has = _k >= 0\n"
-                    f"    _k = _k if _has else 0\n"
-                    f"    _idx = {order_name}[_k]\n    _vectorisation_idx = _idx\n"
+                    f"    _idx = {syn_name}[_ti]\n    _has = _idx >= 0\n"
+                    f"    _idx = _idx if _has else 0\n    _vectorisation_idx = _idx\n"
                     f"{_indent(vc, 1)}\n"
                     f"    {self.acc(tgt, '_ti + _target_start')} = _synaptic_var if _has else 0.0")
             return body, [("_target_start", start)]
+        order_name = self.buffer(f"_svorder_{tag}", value=order.astype(np.int32), kind="extra")
+        ptr_name = self.buffer(f"_svptr_{tag}", value=ptr, kind="extra")
         body = (f"{head}\nN = {self.n_of(co)}\n"
                 f"for _ti in {loop}({n_targets}):\n    _acc = 0.0\n"
                 f"    for _k in range({ptr_name}[_ti], {ptr_name}[_ti + 1]):\n"
@@ -411,13 +418,14 @@ class ModuleBuilder:
         """Kernel lines (inside the step loop) that stop a copy before its buffers overflow."""
         self.capacity_checks.append(line)
 
-    def source(self, parallel, profile=False):
+    def source(self, parallel, profile=False, arrays=None):
         """Full module source of ``run_chunk``; returns ``(source, argument names)``.
 
         Every batch copy runs the whole chunk on its own (``prange`` over copies), from
         ``_start[b]``; it stops early (``_done[b]``) when its spike buffers are nearly full
         or a state variable became NaN/inf. With ``profile`` each call adds its CPU cycles
-        to ``_prof[b, call]``.
+        to ``_prof[b, call]``. Given the run's ``arrays``, Brian state arrays that the kernel
+        never writes and that hold a single value are read as scalars (``specialize``).
         """
         args = list(self.arrays)
         loop = "numba.prange" if parallel else "range"
@@ -439,6 +447,14 @@ class ModuleBuilder:
         pattern = re.compile(r"(?<![.\w])(" + "|".join(
             re.escape(n) for n in sorted(canon, key=len, reverse=True)) + r")\b") if canon else None
         text = "\n".join(body)
+        self.uniform = {}
+        if arrays is not None:
+            candidates = [n for n, spec in self.arrays.items() if spec.kind == "brian"]
+            self.uniform = readonly_uniform(text, arrays, candidates)
+            if self.uniform:
+                text = substitute_scalars(text, self.uniform)
+                binds = [f"_uniform{n} = {self.const(v)}" for n, v in sorted(self.uniform.items())]
+                text = "\n".join(binds) + "\n" + text
         if pattern is not None:
             text = pattern.sub(lambda m: canon[m.group(1)], text)
         header = "import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n"

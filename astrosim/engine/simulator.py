@@ -208,13 +208,13 @@ class Simulator:
             net.after_run()
             return
         builder, clocks, monbufs, pathways = self._build(captured)
-        source, argnames = builder.source(parallel=self.B > 1, profile=profile)
+        arrays = self._arrays(builder, pathways)
+        source, argnames = builder.source(parallel=self.B > 1, profile=profile, arrays=arrays)
         self.source = source
         self.timings["prepare"] += time.perf_counter() - t_prep
         t_comp = time.perf_counter()
         module, _ = load_module(source)
         self.module = module
-        arrays = self._arrays(builder, pathways)
         if self._rng is None:
             seed = self.seed if self.seed is not None else np.random.randint(2 ** 31)
             self._rng = runtime.seed_states(seed, self.B)
