@@ -147,6 +147,16 @@ def test_nan_stops_cleanly_with_location():
     assert abs(G.clock.variables['t'].get_value()[0] - 2.2e-3) < 1e-12
 
 
+def test_division_by_zero_is_reported_like_any_non_finite_value():
+    # numpy semantics (x/0 -> inf), then the engine's check names the second of two variables
+    G = NeuronGroup(4, "dv/dt = 0/(1*ms) : 1\ndw/dt = 1/(x*ms) : 1\nx : 1 (constant)",
+                    method="euler")
+    G.x = [1, 1, 0, 1]
+    with pytest.raises(SimulationError, match=r"'w'.*index 2.*t = 0 ms") as info:
+        astrosim.Simulator(Network(G)).run(1 * ms)
+    assert info.value.variable == "w" and info.value.index == 2
+
+
 @check_units(x=1, result=1)
 def _pyfunc(x):
     return x
