@@ -10,6 +10,7 @@ from brian2.input.timedarray import TimedArray
 
 from .codegen import _binomial_params, _timedarray_K, block_text, is_batched
 from .errors import UnsupportedFeatureError
+from .outline import outline_prange_loops
 from .specialize import readonly_uniform, substitute_scalars
 
 __all__ = ["ModuleBuilder", "ArraySpec"]
@@ -458,8 +459,11 @@ class ModuleBuilder:
         if pattern is not None:
             text = pattern.sub(lambda m: canon[m.group(1)], text)
         header = "import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n"
-        main = (f"@numba.njit(cache=True, error_model='numpy', "
-                f"parallel={bool(parallel or self.uses_prange)})\n"
+        if self.uses_prange and not parallel:
+            # threaded element loops become small parallel functions: the kernel compiles serially
+            text, functions = outline_prange_loops(text)
+            header += functions + "\n\n"
+        main = (f"@numba.njit(cache=True, error_model='numpy', parallel={bool(parallel)})\n"
                 f"def run_chunk(_nsteps, _ticks, _rowidx, _ts, _dts, _rng, _err, _start, _done, _prof, "
                 f"_cf, _ci, {', '.join(canon[a] for a in args)}):\n" + _indent(text, 1) + "\n")
         return header + main, args

@@ -4,8 +4,14 @@ import pytest
 from brian2 import NeuronGroup, Synapses, seed, start_scope
 from brian2.devices.device import reset_device, set_device
 
-import astrosim.engine  # noqa: F401  (registers the 'astrosim' device)
+import astrosim.engine.api as engine_api
 from astrosim.engine.connect import NumbaConnectCodeObject
+
+
+@pytest.fixture(autouse=True)
+def _compile_every_connect(monkeypatch):
+    # these groups are small; by default connects under 1e8 pairs keep Brian2's numpy path
+    monkeypatch.setattr(engine_api, "COMPILED_CONNECT_MIN_PAIRS", 0)
 
 
 def _groups():
@@ -95,6 +101,9 @@ def test_compiled_path_is_used_and_unsupported_forms_fall_back(monkeypatch):
     got = _connect("astrosim", dict(j="m for m in sample(N_post, size=4)"))  # fixed size
     assert len(calls) == 1  # Brian2's own generator ran
     assert np.all(np.bincount(got[0], minlength=60) == 4)
+    monkeypatch.setattr(engine_api, "COMPILED_CONNECT_MIN_PAIRS", 60 * 45 + 1)
+    _connect("astrosim", dict(condition="i < j"))
+    assert len(calls) == 1  # too few pairs to pay for a compilation
 
 
 def test_index_out_of_range_raises_like_brian2():
