@@ -7,10 +7,11 @@ import numpy as np
 from brian2 import prefs
 from brian2.core.magic import magic_network
 from brian2.core.namespace import get_local_namespace
+from brian2.synapses.synapses import Synapses
 from brian2.devices.device import RuntimeDevice, all_devices, runtime_device
 from brian2.units.allunits import second
 
-from .connect import NumbaConnectCodeObject, connect_supported
+from .connect import NumbaConnectCodeObject, connect_supported, equality_generator
 from .errors import UnsupportedFeatureError
 from .simulator import Simulator
 
@@ -115,6 +116,20 @@ class AstrosimDevice(RuntimeDevice):
             owner, name, abstract_code, variables, template_name, variable_indices,
             codeobj_class=codeobj_class, template_kwds=template_kwds,
             override_conditional_write=override_conditional_write, compiler_kwds=compiler_kwds)
+
+    def synapses_connect(self, synapses, condition=None, i=None, j=None, p=1.0, n=1,
+                         skip_if_invalid=False, namespace=None, level=0):
+        """``Synapses.connect``; an equality condition ``'X_pre == j'`` becomes ``j='X_pre'``."""
+        if namespace is None:
+            namespace = get_local_namespace(level=level + 2)
+        generator = None
+        if i is None and j is None and isinstance(p, (int, float)) and p == 1:
+            generator = equality_generator(condition, synapses)
+        if generator is not None:
+            condition, j, skip_if_invalid = None, generator, True
+        return Synapses.connect.original_function(
+            synapses, condition=condition, i=i, j=j, p=p, n=n,
+            skip_if_invalid=skip_if_invalid, namespace=namespace, level=level)
 
     def network_run(self, net, duration, report=None, report_period=10 * second,
                     namespace=None, profile=None, level=0):

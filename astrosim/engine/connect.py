@@ -9,6 +9,7 @@ follows the structure of Brian2's own Cython template. Anything outside the supp
 (a fixed ``sample_size``, user functions, TimedArrays) falls back to Brian2's runtime path
 unchanged.
 """
+import ast
 import re
 
 import numpy as np
@@ -19,7 +20,7 @@ from . import runtime
 from .codegen import NumbaCodeObject, is_batched
 from .loader import load_module
 
-__all__ = ["NumbaConnectCodeObject", "connect_supported"]
+__all__ = ["NumbaConnectCodeObject", "connect_supported", "equality_generator"]
 
 _IDENT = re.compile(r"(?<![.\w])[_A-Za-z][_A-Za-z0-9]*\b")
 
@@ -30,6 +31,39 @@ def connect_supported(template_kwds):
     if func == "range":
         return True
     return func == "sample" and template_kwds["iterator_kwds"].get("sample_size") == "random"
+
+
+def equality_generator(condition, synapses):
+    """``'X_pre'`` for a condition ``'X_pre == j'`` (or ``'j == X_pre'``), else ``None``.
+
+    With an integer presynaptic variable ``X`` such a condition has exactly one candidate
+    target per source, so ``connect(j='X_pre', skip_if_invalid=True)`` creates the same
+    synapses in the same order while evaluating one pair per source instead of all
+    ``N_pre * N_post``.
+    """
+    if not isinstance(condition, str):
+        return None
+    try:
+        tree = ast.parse(condition.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1
+            and isinstance(tree.ops[0], ast.Eq)):
+        return None
+    sides = [tree.left, tree.comparators[0]]
+    names = [side.id if isinstance(side, ast.Name) else None for side in sides]
+    if names.count("j") != 1 or None in names:
+        return None
+    other = names[1 - names.index("j")]
+    if other == "i":
+        return "i"
+    if not other.endswith("_pre"):
+        return None
+    var = synapses.source.variables.get(other[:-4])
+    if var is None or getattr(var, "dtype", None) is None or np.dtype(var.dtype).kind not in "iu" \
+            or getattr(var, "scalar", False):
+        return None
+    return other
 
 
 def _pad(text, n):

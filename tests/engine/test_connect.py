@@ -15,9 +15,10 @@ def _compile_every_connect(monkeypatch):
 
 
 def _groups():
-    G = NeuronGroup(60, "x : meter", name="src")
+    G = NeuronGroup(60, "x : meter\nm : integer", name="src")
     H = NeuronGroup(45, "y : meter\nk : integer", name="tgt")
     G.x = "i*7*umeter"
+    G.m = "(i*7) % 50"  # 45..49 lie outside the target group
     H.y = "i*9*umeter"
     H.k = "i % 4"
     return G, H
@@ -31,6 +32,8 @@ CASES = [
     dict(i="m for m in range(N_pre) if m % 3 == k_post"),
     dict(condition="abs(i - j) < 3", n=2),
     dict(condition="abs(i - j) < 3", n="1 + i % 2"),
+    dict(condition="m_pre == j"),  # rewritten to j='m_pre' (one candidate per source)
+    dict(condition="j == i", n=2),
 ]
 
 
@@ -111,3 +114,16 @@ def test_index_out_of_range_raises_like_brian2():
         _connect("astrosim", dict(j="i + 30"))
     np.testing.assert_array_equal(_connect("astrosim", dict(j="i + 30", skip_if_invalid=True))[1],
                                   np.arange(30, 45))
+
+
+def test_only_integer_presynaptic_equalities_are_rewritten():
+    from astrosim.engine.connect import equality_generator
+
+    start_scope()
+    G, H = _groups()
+    S = Synapses(G, H, "w : 1")
+    assert equality_generator("m_pre == j", S) == "m_pre"
+    assert equality_generator("j == i", S) == "i"
+    for condition in ("x_pre == j", "k_post == j", "m_pre == i", "m_pre + 1 == j",
+                      "m_pre == j and i > 2", "m_pre != j", True):
+        assert equality_generator(condition, S) is None, condition
