@@ -11,7 +11,8 @@ from brian2.synapses.synapses import Synapses
 from brian2.devices.device import RuntimeDevice, all_devices, runtime_device
 from brian2.units.allunits import second
 
-from .connect import NumbaConnectCodeObject, connect_supported, equality_generator
+from .connect import (NumbaConnectCodeObject, connect_supported, equality_generator,
+                      restore_source_order)
 from .errors import UnsupportedFeatureError
 from .simulator import Simulator
 
@@ -69,6 +70,8 @@ def run(duration, report=None, *, seed=None, namespace=None, level=0, listeners=
     return sim
 
 
+_BRIAN2_CONNECT = Synapses.connect.original_function  # the body behind the device hook
+
 #: ``connect`` calls over fewer (source, target) pairs keep Brian2's numpy path, which is
 #: quicker than compiling a kernel for them (e.g. 0.4 s for COBA's 16 M pairs)
 COMPILED_CONNECT_MIN_PAIRS = int(os.environ.get("ASTROSIM_COMPILED_CONNECT_MIN_PAIRS", "100000000"))
@@ -119,17 +122,27 @@ class AstrosimDevice(RuntimeDevice):
 
     def synapses_connect(self, synapses, condition=None, i=None, j=None, p=1.0, n=1,
                          skip_if_invalid=False, namespace=None, level=0):
-        """``Synapses.connect``; an equality condition ``'X_pre == j'`` becomes ``j='X_pre'``."""
+        """``Synapses.connect``; equality conditions become one-candidate generators.
+
+        ``'X_pre == j'`` runs as ``j='X_pre'`` and ``'i == X_post'`` as ``i='X_post'`` (then
+        re-sorted by source), creating the same synapses in the same order as Brian2.
+        """
         if namespace is None:
             namespace = get_local_namespace(level=level + 2)
-        generator = None
         if i is None and j is None and isinstance(p, (int, float)) and p == 1:
-            generator = equality_generator(condition, synapses)
-        if generator is not None:
-            condition, j, skip_if_invalid = None, generator, True
-        return Synapses.connect.original_function(
-            synapses, condition=condition, i=i, j=j, p=p, n=n,
-            skip_if_invalid=skip_if_invalid, namespace=namespace, level=level)
+            generator = equality_generator(condition, synapses, "j")
+            if generator is not None:
+                return _BRIAN2_CONNECT(synapses, j=generator, n=n, skip_if_invalid=True,
+                                       namespace=namespace, level=level)
+            generator = equality_generator(condition, synapses, "i")
+            if generator is not None:
+                old = len(synapses)
+                _BRIAN2_CONNECT(synapses, i=generator, n=n, skip_if_invalid=True,
+                                namespace=namespace, level=level)
+                restore_source_order(synapses, old)
+                return None
+        return _BRIAN2_CONNECT(synapses, condition=condition, i=i, j=j, p=p, n=n,
+                               skip_if_invalid=skip_if_invalid, namespace=namespace, level=level)
 
     def network_run(self, net, duration, report=None, report_period=10 * second,
                     namespace=None, profile=None, level=0):

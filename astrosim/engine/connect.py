@@ -13,14 +13,15 @@ import ast
 import re
 
 import numpy as np
-from brian2.core.variables import ArrayVariable, Constant
+from brian2.core.variables import ArrayVariable, Constant, DynamicArrayVariable
 from brian2.codegen.codeobject import CodeObject
 
 from . import runtime
 from .codegen import NumbaCodeObject, is_batched
 from .loader import load_module
 
-__all__ = ["NumbaConnectCodeObject", "connect_supported", "equality_generator"]
+__all__ = ["NumbaConnectCodeObject", "connect_supported", "equality_generator",
+           "restore_source_order"]
 
 _IDENT = re.compile(r"(?<![.\w])[_A-Za-z][_A-Za-z0-9]*\b")
 
@@ -33,13 +34,16 @@ def connect_supported(template_kwds):
     return func == "sample" and template_kwds["iterator_kwds"].get("sample_size") == "random"
 
 
-def equality_generator(condition, synapses):
-    """``'X_pre'`` for a condition ``'X_pre == j'`` (or ``'j == X_pre'``), else ``None``.
+def equality_generator(condition, synapses, result="j"):
+    """The generator replacing an equality condition on the ``result`` index, else ``None``.
 
-    With an integer presynaptic variable ``X`` such a condition has exactly one candidate
-    target per source, so ``connect(j='X_pre', skip_if_invalid=True)`` creates the same
-    synapses in the same order while evaluating one pair per source instead of all
-    ``N_pre * N_post``.
+    For ``result='j'``: ``'X_pre == j'`` (either side) with an integer presynaptic variable
+    ``X``, or ``'j == i'``, gives ``'X_pre'`` / ``'i'``: exactly one candidate target per
+    source, so ``connect(j='X_pre', skip_if_invalid=True)`` creates the same synapses in the
+    same order while evaluating one pair per source instead of all ``N_pre * N_post``.
+    ``result='i'`` is the mirror image (``'i == X_post'``, a postsynaptic integer variable);
+    Brian2 then loops over targets, so the caller restores the source-major order
+    (:func:`restore_source_order`).
     """
     if not isinstance(condition, str):
         return None
@@ -52,18 +56,46 @@ def equality_generator(condition, synapses):
         return None
     sides = [tree.left, tree.comparators[0]]
     names = [side.id if isinstance(side, ast.Name) else None for side in sides]
-    if names.count("j") != 1 or None in names:
+    if names.count(result) != 1 or None in names:
         return None
-    other = names[1 - names.index("j")]
-    if other == "i":
-        return "i"
-    if not other.endswith("_pre"):
+    other = names[1 - names.index(result)]
+    index, suffix, group = ("i", "_pre", synapses.source) if result == "j" else \
+        ("j", "_post", synapses.target)
+    if other == index:
+        return index
+    if not other.endswith(suffix):
         return None
-    var = synapses.source.variables.get(other[:-4])
+    var = group.variables.get(other[:-len(suffix)])
     if var is None or getattr(var, "dtype", None) is None or np.dtype(var.dtype).kind not in "iu" \
             or getattr(var, "scalar", False):
         return None
     return other
+
+
+def restore_source_order(synapses, old):
+    """Stable-sort the synapses created since ``old`` by source index, in every array.
+
+    Brian2 creates the synapses of a condition source by source; a generator over targets
+    creates them target by target. Sorting the new block by source (stable, so targets stay
+    ascending) gives Brian2's order; all per-synapse arrays are permuted together (right after
+    creation they hold defaults and the synapse counts, which move with their synapse).
+    """
+    pre = np.asarray(synapses.variables["_synaptic_pre"].get_value())
+    n = len(pre)
+    order = np.argsort(pre[old:], kind="stable")
+    if np.array_equal(order, np.arange(n - old)):
+        return
+    seen = set()
+    for var in synapses.variables.values():
+        if not isinstance(var, DynamicArrayVariable) or getattr(var.owner, "name", None) != \
+                synapses.name or var.ndim != 1:
+            continue
+        values = var.get_value()
+        address = values.__array_interface__["data"][0]
+        if len(values) != n or address in seen:
+            continue
+        seen.add(address)
+        values[old:] = values[old:][order]
 
 
 def _pad(text, n):

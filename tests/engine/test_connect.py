@@ -34,6 +34,8 @@ CASES = [
     dict(condition="abs(i - j) < 3", n="1 + i % 2"),
     dict(condition="m_pre == j"),  # rewritten to j='m_pre' (one candidate per source)
     dict(condition="j == i", n=2),
+    dict(condition="i == k_post"),  # rewritten to i='k_post', then re-sorted by source
+    dict(condition="k_post == i", n=2),
 ]
 
 
@@ -124,6 +126,19 @@ def test_only_integer_presynaptic_equalities_are_rewritten():
     S = Synapses(G, H, "w : 1")
     assert equality_generator("m_pre == j", S) == "m_pre"
     assert equality_generator("j == i", S) == "i"
+    assert equality_generator("i == k_post", S, "i") == "k_post"
+    assert equality_generator("j == i", S, "i") == "j"
     for condition in ("x_pre == j", "k_post == j", "m_pre == i", "m_pre + 1 == j",
                       "m_pre == j and i > 2", "m_pre != j", True):
         assert equality_generator(condition, S) is None, condition
+    for condition in ("y_post == i", "m_pre == i", "k_post + 1 == i"):
+        assert equality_generator(condition, S, "i") is None, condition
+
+
+def test_rewritten_conditions_keep_brian2_order_on_the_numpy_path_too(monkeypatch):
+    monkeypatch.setattr(engine_api, "COMPILED_CONNECT_MIN_PAIRS", 10 ** 12)
+    for case in (dict(condition="i == k_post"), dict(condition="m_pre == j", n=2)):
+        ref = _connect("runtime", case)
+        got = _connect("astrosim", case)
+        for a, b in zip(ref, got):
+            np.testing.assert_array_equal(a, b)
