@@ -10,6 +10,7 @@ from brian2.input.timedarray import TimedArray
 
 from .codegen import _binomial_params, _timedarray_K, block_text, is_batched
 from .errors import UnsupportedFeatureError
+from .cse import eliminate_common_subexpressions
 from .outline import outline_prange_loops
 from .specialize import readonly_uniform, substitute_scalars
 
@@ -25,6 +26,8 @@ _KEEP = {"np", "_rt", "numba", "range", "abs", "min", "max", "int", "float", "bo
 #: on all cores (numba prange); ``ASTROSIM_PARALLEL_MIN_SIZE=0`` turns threads off, which
 #: pays on a machine whose cores are busy with other work (docs/engine.md)
 PARALLEL_MIN_SIZE = int(os.environ.get("ASTROSIM_PARALLEL_MIN_SIZE", "20000")) or None
+#: repeated pure sub-expressions computed once (faster numba compilation; ``ASTROSIM_CSE=0`` off)
+USE_CSE = os.environ.get("ASTROSIM_CSE", "1") != "0"
 _WRITE = re.compile(r"^(_array_\w+)\[_b, _idx\] = (\w+)$")
 FUNC_ARGS = "_b, _clock_t, _clock_dt, _clock_timestep, _rng, _err"
 
@@ -466,4 +469,7 @@ class ModuleBuilder:
         main = (f"@numba.njit(cache=True, error_model='numpy', parallel={bool(parallel)})\n"
                 f"def run_chunk(_nsteps, _ticks, _rowidx, _ts, _dts, _rng, _err, _start, _done, _prof, "
                 f"_cf, _ci, {', '.join(canon[a] for a in args)}):\n" + _indent(text, 1) + "\n")
-        return header + main, args
+        source = header + main
+        if USE_CSE:
+            source = eliminate_common_subexpressions(source) + "\n"
+        return source, args
