@@ -17,18 +17,8 @@ import torch.nn.functional as F
 
 from astrosim.models.transformers import TextClassifier, TextClassifierConfig
 
-VARIANTS = {
-    "astro-default": ("astromorphic", {}),
-    "astro-paper": ("astromorphic", {"preset": "paper"}),
-    "astro-paper-eq11": ("astromorphic", {"preset": "paper", "scale_placement": "inside"}),
-    "astro-m=1-inside": ("astromorphic", {"scale": 1.0}),
-    "astro-no-sigma": ("astromorphic", {"sigma": False}),
-    "astro-per-token-alpha": ("astromorphic", {"alpha_placement": "per_token"}),
-    "astro-no-positional": ("astromorphic", {"positional": False}),
-    "kozachkov": ("kozachkov", {}),
-    "linear": ("linear", {}),
-    "softmax": ("softmax", {}),
-}
+from variants import VARIANTS  # run as a script: this folder is on sys.path
+
 VOCAB, A, B = 24, 22, 23  # ids 1..21 ordinary tokens, 22/23 markers
 
 
