@@ -1,5 +1,6 @@
 """Brian2 code-generation target 'numba' that captures translated code objects for fusion."""
 import itertools
+import re
 
 import numpy as np
 from brian2.codegen.codeobject import CodeObject
@@ -271,4 +272,24 @@ def block_text(code):
     return code or ""
 
 
-__all__ += ["literal", "constants_lines", "block_text", "indent", "word_substitute"]
+def indent_lines(text, n):
+    """``text`` with every non-blank line indented by ``n`` levels of four spaces."""
+    pad = " " * (4 * n)
+    return "\n".join(pad + line if line.strip() else line for line in (text or "").split("\n"))
+
+
+#: a name that is not an attribute (``x`` in ``x + y.z``, not ``z``)
+IDENTIFIER = re.compile(r"(?<![.\w])[_A-Za-z][_A-Za-z0-9]*\b")
+
+
+def rename_identifiers(text, mapping):
+    """Replace the whole-word names in ``text`` that are keys of ``mapping`` (one pass)."""
+    if not mapping:
+        return text
+    pattern = re.compile(r"(?<![.\w])(" + "|".join(
+        re.escape(n) for n in sorted(mapping, key=len, reverse=True)) + r")\b")
+    return pattern.sub(lambda m: mapping[m.group(1)], text)
+
+
+__all__ += ["literal", "constants_lines", "block_text", "indent", "word_substitute",
+            "IDENTIFIER", "rename_identifiers", "indent_lines"]

@@ -10,20 +10,17 @@ follows the structure of Brian2's own Cython template. Anything outside the supp
 unchanged.
 """
 import ast
-import re
 
 import numpy as np
 from brian2.core.variables import ArrayVariable, Constant, DynamicArrayVariable
 from brian2.codegen.codeobject import CodeObject
 
 from . import runtime
-from .codegen import NumbaCodeObject, is_batched
+from .codegen import IDENTIFIER, NumbaCodeObject, indent_lines, is_batched, rename_identifiers
 from .loader import load_module
 
 __all__ = ["NumbaConnectCodeObject", "connect_supported", "equality_generator",
            "restore_source_order"]
-
-_IDENT = re.compile(r"(?<![.\w])[_A-Za-z][_A-Za-z0-9]*\b")
 
 
 def connect_supported(template_kwds):
@@ -98,11 +95,6 @@ def restore_source_order(synapses, old):
         values[old:] = values[old:][order]
 
 
-def _pad(text, n):
-    pad = " " * (4 * n)
-    return "\n".join(pad + line if line.strip() else line for line in (text or "").split("\n"))
-
-
 def _source(code):
     """Module source of the compiled generator for one captured connect code object."""
     sc, vc, kw = code["scalar_code"], code["vector_code"], code["kwds"]
@@ -132,7 +124,7 @@ def _source(code):
                 "    _prebuf[_nbuf] = _pre_idx\n    _postbuf[_nbuf] = _post_idx\n    _nbuf += 1")
     body = "\n".join(b for b in body if b)
     if kw["iterator_func"] == "range":
-        loop = f"for {inner} in range(_iter_low, _iter_high, _iter_step):\n{_pad(body, 1)}"
+        loop = f"for {inner} in range(_iter_low, _iter_high, _iter_step):\n{indent_lines(body, 1)}"
     else:  # Bernoulli sampling with probability _iter_p (geometric jumps when p < 0.25)
         loop = (
             "if _iter_p == 0:\n    continue\n"
@@ -148,7 +140,7 @@ def _source(code):
             "            break\n"
             "    elif _rt.uniform(_rng, 0) >= _iter_p:\n"
             "        continue\n"
-            f"{_pad(body, 1)}")
+            f"{indent_lines(body, 1)}")
     outer_loop = [f"_raw{kw['outer_index_array']} = _{outer} + {kw['outer_index_offset']}"]
     if not kw["result_index_condition"]:
         outer_loop += [vc["create_cond"], "if not _cond:\n    continue"]
@@ -159,7 +151,7 @@ def _source(code):
         "_b = 0", "_nbuf = 0", "_vectorisation_idx = 1",
         sc["setup_iterator"], sc["generator_expr"], sc["create_cond"], sc["update"],
         f"for _{outer} in range({kw['outer_index_size']}):\n"
-        + _pad("\n".join(b for b in outer_loop if b), 1),
+        + indent_lines("\n".join(b for b in outer_loop if b), 1),
         "return _prebuf, _postbuf, _nbuf"] if b)
     return main
 
@@ -173,9 +165,8 @@ class NumbaConnectCodeObject(NumbaCodeObject):
     def run_block(self, block):
         owner = self.owner
         main = _source(self.code)
-        used = set(_IDENT.findall(main))
+        used = set(IDENTIFIER.findall(main))
         arrays, consts = {}, []
-        device_names = {}
         for name, var in self.variables.items():
             if isinstance(var, Constant) and name in used:
                 consts.append((name, var.value))
@@ -187,27 +178,22 @@ class NumbaConnectCodeObject(NumbaCodeObject):
                 if array_name in used and array_name not in arrays:
                     value = var.get_value()
                     arrays[array_name] = value.reshape(1, -1) if is_batched(var) else value
-                    device_names[array_name] = f"_a{len(device_names)}"
         cf = np.array([float(v) for _, v in consts] + [0.0], dtype=np.float64)
         binds = []
         for k, (name, value) in enumerate(consts):
             cast = "int" if _is_int(value) else ("bool" if isinstance(value, (bool, np.bool_))
                                                  else "float")
             binds.append(f"{name} = {cast}(_c[{k}])")
-        pattern = re.compile(r"(?<![.\w])(" + "|".join(
-            re.escape(n) for n in sorted(device_names, key=len, reverse=True)) + r")\b") \
-            if device_names else None
-        text = "\n".join(binds + [main])
-        if pattern is not None:
-            text = pattern.sub(lambda m: device_names[m.group(1)], text)
-        args = ", ".join(device_names[n] for n in arrays)
+        canon = {name: f"_a{k}" for k, name in enumerate(arrays)}  # source keyed by structure
+        text = rename_identifiers("\n".join(binds + [main]), canon)
+        args = ", ".join(canon.values())
         source = ("import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n"
                   "@numba.njit(cache=True)\ndef _grow(buf):\n"
                   "    new = np.empty(2 * buf.shape[0], dtype=buf.dtype)\n"
                   "    new[:buf.shape[0]] = buf\n    return new\n\n"
                   "@numba.njit(cache=True, error_model='numpy')\n"
                   f"def connect(_rng, _err, _prebuf, _postbuf, _c{', ' if args else ''}{args}):\n"
-                  + _pad(text, 1) + "\n")
+                  + indent_lines(text, 1) + "\n")
         module, _ = load_module(source)
         rng = runtime.seed_states(np.random.randint(2 ** 31), 1)
         err = np.zeros(2, dtype=np.int64)

@@ -9,12 +9,14 @@ in and returned.
 """
 import re
 
+from .codegen import IDENTIFIER, indent_lines
+
 __all__ = ["outline_prange_loops"]
 
-_NAME = re.compile(r"(?<![.\w])[_A-Za-z][_A-Za-z0-9]*")
 _ASSIGNED = re.compile(r"^\s*([_A-Za-z]\w*)\s*(?:=(?!=)|\+=|-=|\*=|/=)", re.M)
 _FOR = re.compile(r"^\s*for\s+([_A-Za-z]\w*)\s+in\b", re.M)
 _REDUCED = re.compile(r"^\s*([_A-Za-z]\w*)\s*\+=", re.M)
+_PLAIN = re.compile(r"^\s*([_A-Za-z]\w*)\s*=(?!=)", re.M)
 _KNOWN = {"np", "_rt", "numba", "range", "abs", "min", "max", "int", "float", "bool", "len",
           "True", "False", "None", "if", "else", "elif", "for", "in", "and", "or", "not", "is",
           "while", "break", "continue", "pass", "return"}
@@ -49,11 +51,11 @@ def outline_prange_loops(text):
         block = lines[k:end]
         indent = line[:len(line) - len(line.lstrip())]
         body = "\n".join(block)
-        assigned = set(_ASSIGNED.findall(body)) | set(_FOR.findall(body))
-        plain = {m.group(1) for m in re.finditer(r"^\s*([_A-Za-z]\w*)\s*=(?!=)", body, re.M)}
-        plain |= set(_FOR.findall(body))
+        loop_vars = set(_FOR.findall(body))
+        assigned = set(_ASSIGNED.findall(body)) | loop_vars
+        plain = set(_PLAIN.findall(body)) | loop_vars  # '=' (not '+=') makes a name local
         reductions = sorted(set(_REDUCED.findall(body)) - plain)
-        used = set(_NAME.findall(body)) - _KNOWN
+        used = set(IDENTIFIER.findall(body)) - _KNOWN
         params = sorted((used - assigned) | set(reductions))
         name = f"_threaded_loop{count}"
         count += 1
@@ -61,7 +63,7 @@ def outline_prange_loops(text):
         ret = ", ".join(reductions)
         functions.append(
             _HEADER + f"def {name}({', '.join(params)}):\n"
-            + "\n".join("    " + ln if ln.strip() else ln for ln in dedented.split("\n"))
+            + indent_lines(dedented, 1)
             + f"\n    return {ret if ret else 0}\n")
         call = f"{name}({', '.join(params)})"
         out.append(f"{indent}{ret} = {call}" if ret else f"{indent}{call}")

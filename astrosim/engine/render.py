@@ -8,7 +8,8 @@ from brian2.core.variables import ArrayVariable, Constant
 from brian2.input.binomial import BinomialFunction
 from brian2.input.timedarray import TimedArray
 
-from .codegen import _binomial_params, _timedarray_K, block_text, is_batched
+from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, block_text, is_batched,
+                      indent_lines, rename_identifiers)
 from .errors import UnsupportedFeatureError
 from .cse import eliminate_common_subexpressions
 from .outline import outline_prange_loops
@@ -17,7 +18,6 @@ from .specialize import readonly_uniform, substitute_scalars
 __all__ = ["ModuleBuilder", "ArraySpec"]
 
 _IDENT = re.compile(r"\b[_A-Za-z][_A-Za-z0-9]*\b")
-_IDENT_NOATTR = re.compile(r"(?<![.\w])[_A-Za-z][_A-Za-z0-9]*\b")
 _KEEP = {"np", "_rt", "numba", "range", "abs", "min", "max", "int", "float", "bool", "len",
          "True", "False", "None", "if", "else", "elif", "for", "in", "and", "or", "not",
          "while", "break", "continue", "pass", "is", "_b", "_rng", "_err", "_ts", "_dts", "_s",
@@ -29,6 +29,7 @@ PARALLEL_MIN_SIZE = int(os.environ.get("ASTROSIM_PARALLEL_MIN_SIZE", "20000")) o
 #: repeated pure sub-expressions computed once (faster numba compilation; ``ASTROSIM_CSE=0`` off)
 USE_CSE = os.environ.get("ASTROSIM_CSE", "1") != "0"
 _WRITE = re.compile(r"^(_array_\w+)\[_b, _idx\] = (\w+)$")
+_RANDOM_CALLS = ("_rt.uniform", "_rt.normal", "_rt.poisson", "_rt.binomial")
 FUNC_ARGS = "_b, _clock_t, _clock_dt, _clock_timestep, _rng, _err"
 
 
@@ -39,9 +40,7 @@ class ArraySpec:
         self.name, self.var, self.batched, self.kind, self.value = name, var, batched, kind, value
 
 
-def _indent(text, n):
-    pad = " " * (4 * n)
-    return "\n".join(pad + line if line.strip() else line for line in text.split("\n"))
+_indent = indent_lines
 
 
 class ModuleBuilder:
@@ -141,7 +140,7 @@ class ModuleBuilder:
         self.n_funcs += 1
         text = "\n".join(consts + [body])
         keep = set(self.arrays) | _KEEP
-        text = _IDENT_NOATTR.sub(
+        text = IDENTIFIER.sub(
             lambda m: m.group(0) if m.group(0) in keep else f"{m.group(0)}__{k}", text)
         prefix = (f"_clock_t__{k} = _ts[_b, {clock_index}] * _dts[{clock_index}]\n"
                   f"_clock_dt__{k} = _dts[{clock_index}]\n"
@@ -150,14 +149,16 @@ class ModuleBuilder:
         self.call_names.append(co.name)
         return key
 
+    def _threads_pay(self, n, vc):
+        """A single-copy loop of ``n`` elements, large enough and free of random numbers."""
+        return self.batch == 1 and PARALLEL_MIN_SIZE is not None and n >= PARALLEL_MIN_SIZE \
+            and not any(f in vc for f in _RANDOM_CALLS)
+
     def _parallel_ok(self, co, vc):
         """Element-wise update of a large single-copy group without random numbers."""
-        if self.batch != 1 or "_rt.uniform" in vc or "_rt.normal" in vc or \
-                "_rt.poisson" in vc or "_rt.binomial" in vc:
-            return False
         var = co.variables["N"]
         n = var.value if isinstance(var, Constant) else int(var.get_value()[0])
-        if PARALLEL_MIN_SIZE is None or n < PARALLEL_MIN_SIZE:
+        if not self._threads_pay(n, vc):
             return False
         for line in vc.split("\n"):
             stripped = line.strip()
@@ -296,9 +297,7 @@ class ModuleBuilder:
                                         value=np.ascontiguousarray(values))
                 vc = pattern.sub(f"{reordered}[{position}]", vc)
         loop = "range"
-        if self.batch == 1 and PARALLEL_MIN_SIZE is not None and size >= PARALLEL_MIN_SIZE \
-                and not any(f in vc for f in ("_rt.uniform", "_rt.normal", "_rt.poisson",
-                                              "_rt.binomial")):
+        if self._threads_pay(size, vc):  # targets are independent
             loop = "numba.prange"
             self.uses_prange = True
         n_targets = self.n_of(co, kw["_target_size_name"])
@@ -448,8 +447,6 @@ class ModuleBuilder:
         body.append("return 0")
         # canonical argument names: the source (and the disk cache) depends on structure only
         canon = {name: f"_a{k}" for k, name in enumerate(args)}
-        pattern = re.compile(r"(?<![.\w])(" + "|".join(
-            re.escape(n) for n in sorted(canon, key=len, reverse=True)) + r")\b") if canon else None
         text = "\n".join(body)
         self.uniform = {}
         if arrays is not None:
@@ -459,8 +456,7 @@ class ModuleBuilder:
                 text = substitute_scalars(text, self.uniform)
                 binds = [f"_uniform{n} = {self.const(v)}" for n, v in sorted(self.uniform.items())]
                 text = "\n".join(binds) + "\n" + text
-        if pattern is not None:
-            text = pattern.sub(lambda m: canon[m.group(1)], text)
+        text = rename_identifiers(text, canon)
         header = "import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n"
         if self.uses_prange and not parallel:
             # threaded element loops become small parallel functions: the kernel compiles serially
