@@ -13,6 +13,7 @@ from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, block_text, i
 from .errors import UnsupportedFeatureError
 from .cse import eliminate_common_subexpressions
 from .outline import outline_prange_loops
+from .skip import skip_unchanged_sums
 from .specialize import readonly_uniform, substitute_scalars
 
 __all__ = ["ModuleBuilder", "ArraySpec"]
@@ -28,6 +29,8 @@ _KEEP = {"np", "_rt", "numba", "range", "abs", "min", "max", "int", "float", "bo
 PARALLEL_MIN_SIZE = int(os.environ.get("ASTROSIM_PARALLEL_MIN_SIZE", "20000")) or None
 #: repeated pure sub-expressions computed once (faster numba compilation; ``ASTROSIM_CSE=0`` off)
 USE_CSE = os.environ.get("ASTROSIM_CSE", "1") != "0"
+#: summed variables whose inputs did not change are not recomputed (``ASTROSIM_SKIP_SUMS=0`` off)
+SKIP_SUMS = os.environ.get("ASTROSIM_SKIP_SUMS", "1") != "0"
 _WRITE = re.compile(r"^(_array_\w+)\[_b, _idx\] = (\w+)$")
 _RANDOM_CALLS = ("_rt.uniform", "_rt.normal", "_rt.poisson", "_rt.binomial")
 FUNC_ARGS = "_b, _clock_t, _clock_dt, _clock_timestep, _rng, _err"
@@ -68,6 +71,7 @@ class ModuleBuilder:
         self.consts_f = []
         self.consts_i = []
         self.uses_prange = False
+        self.summed_targets = {}  # call index -> target array name
 
     # -- helpers --------------------------------------------------------------------------
     def array(self, var):
@@ -238,6 +242,7 @@ class ModuleBuilder:
             body = self._pathway(co, head, vc, context)
         elif tmpl == "summed_variable":
             body, extra = self._summed_variable(co, head, vc, kw)
+            self.summed_targets[self.n_funcs] = self.array(kw["_target_var"])
         elif tmpl == "spikegenerator":
             body = self._spikegenerator(co)
         elif tmpl == "spikemonitor":
@@ -432,11 +437,15 @@ class ModuleBuilder:
         """
         args = list(self.arrays)
         loop = "numba.prange" if parallel else "range"
-        body = [f"for _b in {loop}(_ts.shape[0]):", "    _done[_b] = _nsteps",
-                "    for _s in range(_start[_b], _nsteps):"]
+        calls, flags = self.calls, []
+        if SKIP_SUMS:
+            calls, flags = skip_unchanged_sums(self.calls, self.summed_targets, set(self.arrays))
+        body = [f"for _b in {loop}(_ts.shape[0]):", "    _done[_b] = _nsteps"]
+        body += [f"    {flag} = True" for flag in flags]
+        body.append("    for _s in range(_start[_b], _nsteps):")
         for line in self.capacity_checks:
             body.append(_indent(line, 2))
-        for k, (clock_index, call) in enumerate(self.calls):
+        for k, (clock_index, call) in enumerate(calls):
             if profile:
                 call = f"_pc = _rt.cycles()\n{call}\n_prof[_b, {k}] += _rt.cycles() - _pc"
             body.append(f"        if _ticks[_s, {clock_index}]:\n{_indent(call, 3)}")
