@@ -12,7 +12,7 @@ from brian2.devices.device import RuntimeDevice, all_devices, runtime_device
 from brian2.units.allunits import second
 
 from .connect import (NumbaConnectCodeObject, connect_supported, equality_generator,
-                      restore_source_order)
+                      equality_pairs, restore_source_order)
 from .errors import UnsupportedFeatureError
 from .simulator import Simulator
 
@@ -130,6 +130,14 @@ class AstrosimDevice(RuntimeDevice):
         if namespace is None:
             namespace = get_local_namespace(level=level + 2)
         if i is None and j is None and isinstance(p, (int, float)) and p == 1:
+            for result in ("j", "i"):
+                generator = equality_generator(condition, synapses, result)
+                if generator is None or not (isinstance(n, (int, np.integer)) and n == 1):
+                    continue
+                sources, targets = equality_pairs(synapses, generator, result)
+                if len(sources):  # one vectorised step, then Brian2's connect from arrays
+                    return _BRIAN2_CONNECT(synapses, i=sources, j=targets,
+                                           namespace=namespace, level=level)
             generator = equality_generator(condition, synapses, "j")
             if generator is not None:
                 return _BRIAN2_CONNECT(synapses, j=generator, n=n, skip_if_invalid=True,

@@ -20,7 +20,7 @@ from .codegen import IDENTIFIER, NumbaCodeObject, indent_lines, is_batched, rena
 from .loader import load_module
 
 __all__ = ["NumbaConnectCodeObject", "connect_supported", "equality_generator",
-           "restore_source_order"]
+           "equality_pairs", "restore_source_order"]
 
 
 def connect_supported(template_kwds):
@@ -67,6 +67,31 @@ def equality_generator(condition, synapses, result="j"):
             or getattr(var, "scalar", False):
         return None
     return other
+
+
+def equality_pairs(synapses, generator, result="j"):
+    """``(sources, targets)`` that an equality condition connects, in Brian2's order.
+
+    ``generator`` is what :func:`equality_generator` returned for ``result``. Each source
+    (``result='j'``) or target (``result='i'``) has one candidate partner, read from the
+    integer variable in one vectorised step; partners outside the other group are dropped,
+    and pairs come sorted by source (stable), as Brian2 creates them.
+    """
+    if result == "j":
+        group, suffix, own, other = synapses.source, "_pre", "i", len(synapses.target)
+    else:
+        group, suffix, own, other = synapses.target, "_post", "j", len(synapses.source)
+    mine = np.arange(len(group), dtype=np.int64)
+    if generator == own:
+        partner = mine.copy()
+    else:
+        partner = np.asarray(getattr(group, generator[:-len(suffix)])[:], dtype=np.int64)
+    keep = (partner >= 0) & (partner < other)
+    mine, partner = mine[keep], partner[keep]
+    if result == "j":
+        return mine, partner
+    order = np.argsort(partner, kind="stable")
+    return partner[order], mine[order]
 
 
 def restore_source_order(synapses, old):

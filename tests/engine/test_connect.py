@@ -142,3 +142,19 @@ def test_rewritten_conditions_keep_brian2_order_on_the_numpy_path_too(monkeypatc
         got = _connect("astrosim", case)
         for a, b in zip(ref, got):
             np.testing.assert_array_equal(a, b)
+
+
+def test_single_equalities_connect_from_arrays_without_a_kernel(monkeypatch):
+    calls = []
+    original = NumbaConnectCodeObject.run_block
+    monkeypatch.setattr(NumbaConnectCodeObject, "run_block",
+                        lambda self, block: calls.append(self.name) or original(self, block))
+    for case in (dict(condition="m_pre == j"), dict(condition="i == k_post"),
+                 dict(condition="j == i")):
+        ref = _connect("runtime", case)
+        got = _connect("astrosim", case)
+        for a, b in zip(ref, got):
+            np.testing.assert_array_equal(a, b)
+    assert calls == []  # vectorised: no connect kernel was compiled or run
+    _connect("astrosim", dict(condition="j == i", n=2))
+    assert len(calls) == 1  # repetitions keep the generator path
