@@ -183,7 +183,8 @@ class ModuleBuilder:
 
         Returns ``(in_loop, after_loop)``: the loop only counts non-finite values in ``_nf``
         (a branch-free reduction, so the loop still vectorises); only when the count is
-        non-zero does ``after_loop`` scan the written arrays for the first offending index.
+        non-zero does ``after_loop`` scan the written arrays for the first offending index
+        (a runtime function: one call per variable compiles faster than a loop each).
         """
         in_loop, after = [], []
         for line in vector_code.split("\n"):
@@ -197,12 +198,7 @@ class ModuleBuilder:
             cid = len(self.float_checks)
             self.float_checks.append((cid, owner_name, varname))
             in_loop.append(f"if not (abs({varname}) < np.inf):\n    _nf += 1")
-            after.append(f"    if _err[_b, 0] < 0:\n"
-                         f"        for _idx in range(N):\n"
-                         f"            if not (abs({array}[_b, _idx]) < np.inf):\n"
-                         f"                _err[_b, 0] = {cid}\n"
-                         f"                _err[_b, 1] = _idx\n"
-                         f"                break")
+            after.append(f"    _rt.report_nonfinite(_err, _b, N, {array}, {cid})")
         if not in_loop:
             return "", ""
         return "\n".join(in_loop), "if _nf > 0:\n" + "\n".join(after)

@@ -190,6 +190,18 @@ def timed_2d(t, idx, values, eps, K):
 
 
 @numba.njit(cache=True)
+def report_nonfinite(err, b, n, values, check_id):
+    """Record in ``err[b]`` the first non-finite ``values[b, :n]`` (unless one is recorded)."""
+    if err[b, 0] >= 0:
+        return
+    for i in range(n):
+        if not abs(values[b, i]) < np.inf:
+            err[b, 0] = check_id
+            err[b, 1] = i
+            return
+
+
+@numba.njit(cache=True)
 def clock_schedule(ts0, dts, i_end, eps):
     """Which clocks tick at each global tick (Brian2's ``_nextclocks`` rule).
 

@@ -1,4 +1,6 @@
 """``Simulator``: compile a Brian2 network into one numba time loop and run it in chunks."""
+import contextlib
+import gc
 import time
 
 import numpy as np
@@ -194,7 +196,8 @@ class Simulator:
         check_objects(net)
         t_start = net.t
         t_end = net.t + duration_s * second
-        captured = capture(net, namespace, t_start, t_end)
+        with _objects_frozen():  # Brian2's code generation
+            captured = capture(net, namespace, t_start, t_end)
         if not captured:
             # nothing to compute, but the clocks still move on (t in subexpressions)
             for c in {obj.clock for obj in net.objects}:
@@ -233,7 +236,8 @@ class Simulator:
         kernel.prof = np.zeros((self.B, max(len(builder.calls), 1)), dtype=np.int64)
         for mb in monbufs:
             arrays.update(mb.allocate(0))
-        kernel.call(0, 0)
+        with _objects_frozen():
+            kernel.call(0, 0)
         self.timings["compile"] += time.perf_counter() - t_comp
         try:
             self._loop(kernel, clocks, monbufs, builder, duration_s, report, report_period,
@@ -485,6 +489,24 @@ class _Kernel:
         return self.module.run_chunk(n, ticks, rowidx, self.ts, self.dts, self._rng, self.err,
                                      self.start, self.done, self.prof, self.cf, self.ci,
                                      *[self.arrays[a] for a in self.argnames])
+
+
+@contextlib.contextmanager
+def _objects_frozen():
+    """No garbage collection while code is generated and compiled (about 1 s less, cold).
+
+    Brian2 (sympy) and numba allocate many short-lived objects, freed by reference counting; the collections
+    they trigger would also traverse everything Brian2 and sympy hold (equations, code
+    objects, caches). Objects alive before the compilation are frozen (never scanned), and
+    collection resumes afterwards.
+    """
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 def _current_time(ts, dts):
