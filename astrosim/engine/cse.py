@@ -35,31 +35,46 @@ def _pure(node):
     return True
 
 
-def _candidate(node):
-    return isinstance(node, (ast.BinOp, ast.Call, ast.UnaryOp)) and _pure(node) and \
-        sum(1 for _ in ast.walk(node)) >= 4
+class _Facts:
+    """Per-node facts of one run, computed once (``ast.walk`` per node was quadratic)."""
+
+    def __init__(self):
+        self.memo = {}
+
+    def get(self, node):
+        """``(candidate, dump, names)`` of ``node``."""
+        facts = self.memo.get(id(node))
+        if facts is None:
+            candidate = isinstance(node, (ast.BinOp, ast.Call, ast.UnaryOp)) and _pure(node) \
+                and sum(1 for _ in ast.walk(node)) >= 4
+            names = tuple(sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name)})) \
+                if candidate else ()
+            facts = (candidate, ast.dump(node) if candidate else None, names, node)
+            self.memo[id(node)] = facts  # the node is kept, so its id stays unique
+        return facts[:3]
 
 
-def _key(node, versions):
-    names = sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name)})
-    return ast.dump(node), tuple((n, versions.get(n, 0)) for n in names)
+def _key(facts, node, versions):
+    _, dump, names = facts.get(node)
+    return dump, tuple((n, versions.get(n, 0)) for n in names)
 
 
 def _run(stmts, counter):
     """CSE over one run of ``name = expr`` statements; returns the new statement list."""
+    facts = _Facts()
     versions, counts = {}, {}
     for st in stmts:
         for node in ast.walk(st.value):
-            if _candidate(node):
-                k = _key(node, versions)
+            if facts.get(node)[0]:
+                k = _key(facts, node, versions)
                 counts[k] = counts.get(k, 0) + 1
         versions[st.targets[0].id] = versions.get(st.targets[0].id, 0) + 1
     versions, temps, out = {}, {}, []
 
     class Replace(ast.NodeTransformer):
         def generic_visit(self, node):
-            if _candidate(node):
-                k = _key(node, versions)
+            if facts.get(node)[0]:
+                k = _key(facts, node, versions)
                 if k in temps:
                     return ast.Name(id=temps[k], ctx=ast.Load())
                 if counts.get(k, 0) >= 2:
