@@ -94,3 +94,16 @@ def test_a_target_written_elsewhere_or_read_by_the_sum_is_never_skipped():
     shape_only = "n = X.shape[1]"
     calls, _ = skip_unchanged_sums(_calls(summed, shape_only), {0: "T"}, arrays)
     assert "_dirty0 = True" not in calls[1][1]
+
+
+def test_batched_copies_skip_independently_and_match_brian2():
+    ref, _ = _both()
+    net, syn, astro, mon = _net()
+    sim = astrosim.Simulator(net, batch=2, seed=1)
+    sim.set_batch_values(astro, "G_0", np.array([[0.5, 0.6, 0.7, 0.8], [0.0, 0.0, 0.0, 0.0]]))
+    sim.run(12 * ms)
+    assert "_dirty" in sim.source
+    data = sim.monitor_data(mon)
+    np.testing.assert_array_equal(data["G_A"][0], ref[0].T)  # copy 0: the Brian2 run
+    assert np.all(data["G_A"][1][:9] == 0)  # copy 1 has no drive until its first reset
+    assert not np.array_equal(data["G_A"][1], data["G_A"][0])
