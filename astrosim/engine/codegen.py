@@ -9,7 +9,7 @@ from brian2.codegen.runtime.cython_rt.cython_rt import CythonCodeObject
 from brian2.codegen.targets import codegen_targets
 from brian2.core.clocks import Clock
 from brian2.core.functions import DEFAULT_FUNCTIONS, Function
-from brian2.core.variables import ArrayVariable, Constant
+from brian2.core.variables import Constant
 from brian2.input.binomial import BinomialFunction
 from brian2.input.timedarray import TimedArray
 from brian2.parsing.rendering import NodeRenderer

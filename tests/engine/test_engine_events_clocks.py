@@ -6,7 +6,6 @@ from brian2 import (EventMonitor, Network, NeuronGroup, SpikeMonitor, Synapses, 
 from brian2.devices.device import reset_device, set_device
 
 import astrosim
-from astrosim.engine import UnsupportedFeatureError
 
 
 def _custom_event_net():

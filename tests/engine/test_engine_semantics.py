@@ -1,6 +1,5 @@
 """astrosim against Brian2's numpy target on small deterministic networks (rel. error <= 1e-9)."""
 import numpy as np
-import pytest
 from brian2 import (EventMonitor, Network, NeuronGroup, PopulationRateMonitor, SpikeGeneratorGroup,
                     SpikeMonitor, StateMonitor, Synapses, TimedArray, linked_var, ms, seed,
                     start_scope)

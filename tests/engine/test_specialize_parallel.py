@@ -1,6 +1,6 @@
 """Uniform read-only arrays as scalars, target-major summed variables and threaded loops vs Brian2."""
 import numpy as np
-from brian2 import (Network, NeuronGroup, StateMonitor, Synapses, ms, run, second,
+from brian2 import (Network, NeuronGroup, StateMonitor, Synapses, ms, second,
                     start_scope)
 
 import astrosim
