@@ -122,32 +122,31 @@ class AstrosimDevice(RuntimeDevice):
 
     def synapses_connect(self, synapses, condition=None, i=None, j=None, p=1.0, n=1,
                          skip_if_invalid=False, namespace=None, level=0):
-        """``Synapses.connect``; equality conditions become one-candidate generators.
+        """``Synapses.connect``; equality conditions need no search over all pairs.
 
-        ``'X_pre == j'`` runs as ``j='X_pre'`` and ``'i == X_post'`` as ``i='X_post'`` (then
-        re-sorted by source), creating the same synapses in the same order as Brian2.
+        ``'X_pre == j'`` and ``'i == X_post'`` (an integer variable ``X``, or the other index)
+        give one candidate partner per source or target: with ``n=1`` the pairs are computed in
+        one vectorised step and created from arrays; otherwise they run as the generator
+        ``j='X_pre'`` / ``i='X_post'`` (then re-sorted by source). Either way the synapses and
+        their order are Brian2's.
         """
         if namespace is None:
             namespace = get_local_namespace(level=level + 2)
         if i is None and j is None and isinstance(p, (int, float)) and p == 1:
             for result in ("j", "i"):
                 generator = equality_generator(condition, synapses, result)
-                if generator is None or not (isinstance(n, (int, np.integer)) and n == 1):
+                if generator is None:
                     continue
-                sources, targets = equality_pairs(synapses, generator, result)
-                if len(sources):  # one vectorised step, then Brian2's connect from arrays
-                    return _BRIAN2_CONNECT(synapses, i=sources, j=targets,
-                                           namespace=namespace, level=level)
-            generator = equality_generator(condition, synapses, "j")
-            if generator is not None:
-                return _BRIAN2_CONNECT(synapses, j=generator, n=n, skip_if_invalid=True,
-                                       namespace=namespace, level=level)
-            generator = equality_generator(condition, synapses, "i")
-            if generator is not None:
+                if isinstance(n, (int, np.integer)) and n == 1:
+                    sources, targets = equality_pairs(synapses, generator, result)
+                    if len(sources):
+                        return _BRIAN2_CONNECT(synapses, i=sources, j=targets,
+                                               namespace=namespace, level=level)
                 old = len(synapses)
-                _BRIAN2_CONNECT(synapses, i=generator, n=n, skip_if_invalid=True,
-                                namespace=namespace, level=level)
-                restore_source_order(synapses, old)
+                _BRIAN2_CONNECT(synapses, n=n, skip_if_invalid=True, namespace=namespace,
+                                level=level, **{result: generator})
+                if result == "i":
+                    restore_source_order(synapses, old)
                 return None
         return _BRIAN2_CONNECT(synapses, condition=condition, i=i, j=j, p=p, n=n,
                                skip_if_invalid=skip_if_invalid, namespace=namespace, level=level)

@@ -278,6 +278,10 @@ def indent_lines(text, n):
     return "\n".join(pad + line if line.strip() else line for line in (text or "").split("\n"))
 
 
+#: runtime calls that draw from a copy's random stream (code using them is not repeatable
+#: out of order: no threads over its elements, no skipping)
+RANDOM_CALLS = ("_rt.uniform", "_rt.normal", "_rt.poisson", "_rt.binomial")
+
 #: a name that is not an attribute (``x`` in ``x + y.z``, not ``z``)
 IDENTIFIER = re.compile(r"(?<![.\w])[_A-Za-z][_A-Za-z0-9]*\b")
 
@@ -292,4 +296,4 @@ def rename_identifiers(text, mapping):
 
 
 __all__ += ["literal", "constants_lines", "block_text", "indent", "word_substitute",
-            "IDENTIFIER", "rename_identifiers", "indent_lines"]
+            "IDENTIFIER", "RANDOM_CALLS", "rename_identifiers", "indent_lines"]

@@ -8,8 +8,8 @@ from brian2.core.variables import ArrayVariable, Constant
 from brian2.input.binomial import BinomialFunction
 from brian2.input.timedarray import TimedArray
 
-from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, block_text, is_batched,
-                      indent_lines, rename_identifiers)
+from .codegen import (IDENTIFIER, RANDOM_CALLS, _binomial_params, _timedarray_K, block_text,
+                      is_batched, indent_lines, rename_identifiers)
 from .errors import UnsupportedFeatureError
 from .cse import eliminate_common_subexpressions
 from .outline import outline_prange_loops
@@ -32,7 +32,6 @@ USE_CSE = os.environ.get("ASTROSIM_CSE", "1") != "0"
 #: summed variables whose inputs did not change are not recomputed (``ASTROSIM_SKIP_SUMS=0`` off)
 SKIP_SUMS = os.environ.get("ASTROSIM_SKIP_SUMS", "1") != "0"
 _WRITE = re.compile(r"^(_array_\w+)\[_b, _idx\] = (\w+)$")
-_RANDOM_CALLS = ("_rt.uniform", "_rt.normal", "_rt.poisson", "_rt.binomial")
 FUNC_ARGS = "_b, _clock_t, _clock_dt, _clock_timestep, _rng, _err"
 
 
@@ -156,7 +155,7 @@ class ModuleBuilder:
     def _threads_pay(self, n, vc):
         """A single-copy loop of ``n`` elements, large enough and free of random numbers."""
         return self.batch == 1 and PARALLEL_MIN_SIZE is not None and n >= PARALLEL_MIN_SIZE \
-            and not any(f in vc for f in _RANDOM_CALLS)
+            and not any(f in vc for f in RANDOM_CALLS)
 
     def _parallel_ok(self, co, vc):
         """Element-wise update of a large single-copy group without random numbers."""

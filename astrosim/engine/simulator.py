@@ -495,9 +495,9 @@ class _Kernel:
 def _objects_frozen():
     """No garbage collection while code is generated and compiled (about 1 s less, cold).
 
-    Brian2 (sympy) and numba allocate many short-lived objects, freed by reference counting; the collections
-    they trigger would also traverse everything Brian2 and sympy hold (equations, code
-    objects, caches). Objects alive before the compilation are frozen (never scanned), and
+    Brian2 (sympy) and numba allocate many short-lived objects, freed by reference counting;
+    the collections they trigger would also traverse everything Brian2 and sympy hold
+    (equations, code objects, caches). Objects alive before are frozen (never scanned), and
     collection resumes afterwards.
     """
     gc.freeze()

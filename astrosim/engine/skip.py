@@ -14,12 +14,12 @@ chunk starts dirty, so changes made from Python between chunks are seen.
 """
 import re
 
-from .codegen import IDENTIFIER, indent_lines
+from .codegen import IDENTIFIER, RANDOM_CALLS, indent_lines
 from .specialize import _ASSIGN, _subscripts
 
 __all__ = ["skip_unchanged_sums"]
 
-_IMPURE = ("_rng", "_rt.uniform", "_rt.normal", "_rt.poisson", "_rt.binomial")
+_IMPURE = ("_rng",) + RANDOM_CALLS
 
 
 def _accesses(text, arrays):
