@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Parameter", "ProtocolParameterError", "parse_value", "resolve", "run_network", "write_output",
-           "describe_parameters"]
+           "describe_parameters", "protocol_metadata", "value_text"]
 
 
 class ProtocolParameterError(ValueError):
@@ -110,7 +110,8 @@ def _check(param, value, protocol):
             raise ProtocolParameterError(f"{where} needs a non-empty list, got {value!r}")
     if not have_same_dimensions(value, default):
         raise ProtocolParameterError(
-            f"{where} needs units of {get_dimensions(default)!s} (like its default {default!r}), got {value!r}")
+            f"{where} needs units of {get_dimensions(default)!s} (like its default {_shown(default, param)}), "
+            f"got {_shown(value, param)}")
     if isinstance(default, bool):
         value = bool(value)
     elif isinstance(default, int) and not is_list:
@@ -127,8 +128,9 @@ def _check(param, value, protocol):
                        (param.high, np.any(unit_free > np.asarray(param.high, dtype=float)) if param.high is not None
                         else False)):
         if bad:
-            raise ProtocolParameterError(
-                f"{where} = {value!r} is out of range [{param.low!r}, {param.high!r}]")
+            low = _shown(param.low, param) if param.low is not None else "-inf"
+            high = _shown(param.high, param) if param.high is not None else "inf"
+            raise ProtocolParameterError(f"{where} = {_shown(value, param)} is out of range [{low} .. {high}]")
     return value
 
 
@@ -146,16 +148,32 @@ def resolve(parameters, overrides, protocol):
     return values
 
 
-def _shown(param):
-    if param.unit:
-        scale = parse_value(param.unit)
-        return f"{np.asarray(param.default / scale, dtype=float).tolist()}*{param.unit}"
-    return repr(param.default)
+def _shown(value, param):
+    from astrosim.io.quantities import human
+
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or (isinstance(value, int) and not hasattr(value, "dim")):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        value = np.asarray(value, dtype=float)
+    return human(value)
 
 
 def describe_parameters(parameters):
-    """One line per parameter: name, default and meaning (for ``--help`` texts and docs)."""
-    return "\n".join(f"  {p.name} = {_shown(p)}: {p.doc}" for p in parameters)
+    """One line per parameter: name, default in readable units, allowed range or choices, meaning."""
+    lines = []
+    for p in parameters:
+        if p.choices:
+            allowed = "one of " + ", ".join(p.choices)
+        elif p.low is not None or p.high is not None:
+            low = _shown(p.low, p) if p.low is not None else "-inf"
+            high = _shown(p.high, p) if p.high is not None else "inf"
+            allowed = f"{low} .. {high}"
+        else:
+            allowed = ""
+        lines.append(f"  {p.name} = {_shown(p.default, p)}" + (f"  [{allowed}]" if allowed else "") + f": {p.doc}")
+    return "\n".join(lines)
 
 
 def run_network(objects, duration, *, engine="brian2", seed=None, batch=None, batch_values=(), listeners=(),
@@ -186,16 +204,52 @@ def run_network(objects, duration, *, engine="brian2", seed=None, batch=None, ba
     return sim
 
 
-def write_output(path, monitors, *, protocol, params, summary, sim=None):
-    """Write monitors, the resolved parameters and the summary to ``path`` with :func:`astrosim.io.save`."""
+def value_text(value):
+    """A resolved parameter value as text that `parse_value` reads back exactly (SI base units)."""
+    from brian2.units.fundamentalunits import get_dimensions
+
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return repr(value)
+    base = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candle")
+    dims = get_dimensions(value)._dims
+    unit = "*".join(f"{b}**{int(e)}" if e != 1 else b for b, e in zip(base, dims) if e)
+    arr = np.asarray(value, dtype=float)
+    if isinstance(value, int) and not hasattr(value, "dim"):
+        number = repr(int(value))
+    elif arr.ndim:
+        number = "[" + ", ".join(repr(float(x)) for x in arr) + "]"
+    else:
+        number = repr(float(arr))
+    return f"{number}*{unit}" if unit else number
+
+
+def protocol_metadata(protocol, params, seed=None):
+    """Metadata items of a protocol run: enough for ``astrosim rerun`` (name, exact values, seed)."""
+    return {"description": f"astrosim protocol {protocol}", "protocol": protocol, "seed": seed,
+            "parameters": json.dumps({k: repr(v) for k, v in params.items()}),
+            "protocol_values": json.dumps({k: value_text(v) for k, v in params.items()})}
+
+
+def write_output(path, monitors, *, protocol, params, summary, sim=None, seed=None):
+    """Write monitors, the resolved parameters, seed and summary to ``path`` with :func:`astrosim.io.save`.
+
+    An existing ``path`` is never replaced (`FileExistsError`; the command line writes to a
+    fresh file and renames it over the old one only when asked with ``--overwrite``).
+    """
+    import h5py
+
     from astrosim.io import save
 
-    metadata = {"description": f"astrosim protocol {protocol}", "protocol": protocol,
-                "parameters": json.dumps({k: repr(v) for k, v in params.items()}),
-                "summary": json.dumps(_plain(summary))}
+    metadata = {**protocol_metadata(protocol, params, seed), "summary": json.dumps(_plain(summary))}
     if sim is not None and sim.batch is not None:
         raise ProtocolParameterError("batched results are streamed with astrosim.io.H5Recorder, not saved")
-    save(path, monitors, metadata=metadata, overwrite=True)
+    save(path, monitors, metadata=metadata, overwrite=False)
+    with h5py.File(path, "r+") as f:  # a finished run, saved in one go
+        if "status" not in f.attrs:
+            f.attrs["status"] = "complete"
+            f.attrs["status_reason"] = ""
     return path
 
 

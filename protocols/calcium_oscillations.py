@@ -125,7 +125,7 @@ def run(overrides=None, *, seed=None, out=None, report=None):
                 summary[f"{key} edges - table 8.1 (uM)"] = [round(float(e["edge"] - t), 5) for e, t in zip(found, table)]
     result = {"protocol": NAME, "params": p, "sweeps": sweeps, "summary": summary, "monitors": monitors}
     if out is not None:
-        write_output(out, monitors, protocol=NAME, params=p, summary=summary)
+        write_output(out, monitors, protocol=NAME, params=p, summary=summary, seed=seed)
     return result
 
 

@@ -15,7 +15,7 @@ from brian2 import Hz, StateMonitor, ms, second, umolar
 from astrosim.models import an_model
 from astrosim.models.astrocytes import li_rinzel
 
-from ._base import Parameter, resolve, run_network, write_output
+from ._base import Parameter, protocol_metadata, resolve, run_network, write_output
 
 __all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "fit_exponent", "PAPER_FIG3"]
 
@@ -75,10 +75,8 @@ def run(overrides=None, *, seed=None, out=None, report=None):
             from astrosim.io import H5Recorder
 
             # the summary is only known after the run: it is printed and drawn; the file holds the inputs
-            metadata = {"description": f"astrosim protocol {NAME}", "protocol": NAME,
-                        "parameters": json.dumps({k: repr(v) for k, v in p.items()}),
-                        "batch_rates_Hz": json.dumps(copies.tolist())}
-            listeners = [H5Recorder(out, overwrite=True, metadata=metadata)]
+            metadata = {**protocol_metadata(NAME, p, seed), "batch_rates_Hz": json.dumps(copies.tolist())}
+            listeners = [H5Recorder(out, metadata=metadata)]
     sim = run_network(net.objects + [monitor], p["duration"], engine=p["engine"], seed=seed,
                       batch=len(copies) if batched else None, batch_values=batch_values, listeners=listeners,
                       report=report)
@@ -110,7 +108,7 @@ def run(overrides=None, *, seed=None, out=None, report=None):
         "monitors": {"astrocyte": monitor}, "sim": sim,
     }
     if out is not None and not batched:
-        write_output(out, result["monitors"], protocol=NAME, params=p, summary=result["summary"])
+        write_output(out, result["monitors"], protocol=NAME, params=p, summary=result["summary"], seed=seed)
     return result
 
 

@@ -159,7 +159,7 @@ def run(overrides=None, *, seed=None, out=None, report=None):
     result = {"protocol": NAME, "params": p, "t": t, "calcium": calcium, "ip3": np.asarray(monitor.I / umolar),
               "arrival": arrival, "distance": distance, "summary": summary, "monitors": {"wave_state": monitor}}
     if out is not None:
-        write_output(out, result["monitors"], protocol=NAME, params=p, summary=summary)
+        write_output(out, result["monitors"], protocol=NAME, params=p, summary=summary, seed=seed)
     return result
 
 

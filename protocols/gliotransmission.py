@@ -135,7 +135,7 @@ def run(overrides=None, *, seed=None, out=None, report=None):
               "delay_ms": delay, "r1": r1, "summary": summary, "monitors": monitors, "sweep": sweep,
               "steps": steps}
     if out is not None:
-        write_output(out, result["monitors"], protocol=NAME, params=p, summary=summary)
+        write_output(out, result["monitors"], protocol=NAME, params=p, summary=summary, seed=seed)
     return result
 
 

@@ -73,7 +73,7 @@ def run(overrides=None, *, seed=None, out=None, report=None):
               "summary": summary, "monitors": {"astrocyte_trace": mon}, "trace_t": np.asarray(mon.t / second),
               "trace_g": np.asarray(mon.g)}
     if out is not None:
-        write_output(out, result["monitors"], protocol=NAME, params=p, summary=summary)
+        write_output(out, result["monitors"], protocol=NAME, params=p, summary=summary, seed=seed)
     return result
 
 

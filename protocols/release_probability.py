@@ -74,7 +74,7 @@ def run(overrides=None, *, seed=None, out=None, report=None):
               "Ca": np.asarray(astro_mon.C / umolar)[0], "Glu": np.asarray(astro_mon.Glu / umolar)[0],
               "summary": summary, "monitors": monitors}
     if out is not None:
-        write_output(out, monitors, protocol=NAME, params=p, summary=summary)
+        write_output(out, monitors, protocol=NAME, params=p, summary=summary, seed=seed)
     return result
 
 

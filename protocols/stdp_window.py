@@ -56,7 +56,7 @@ def run(overrides=None, *, seed=None, out=None, report=None):
     result = {"protocol": NAME, "params": p, "delays_ms": delays_ms, "dw": dw, "expected": expected,
               "summary": summary, "monitors": {"weights": monitor}}
     if out is not None:
-        write_output(out, result["monitors"], protocol=NAME, params=p, summary=summary)
+        write_output(out, result["monitors"], protocol=NAME, params=p, summary=summary, seed=seed)
     return result
 
 

@@ -37,7 +37,13 @@ def build_parser():
 
 
 def main(argv=None):
+    """Run one command; user errors print one line and give exit status 2 (``--debug``: traceback)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error (any position on the command line)")
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
@@ -47,3 +53,16 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("astrosim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into head & co.
+        return 0
+    except Exception as err:  # noqa: BLE001 - every error ends as one line unless --debug
+        from ._errors import explain, is_user_error
+
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        user = is_user_error(err)
+        hint = "" if user else " (an astrosim problem: please report it with the --debug output)"
+        print(f"astrosim {args.command}: error: {explain(err)}{hint}", file=sys.stderr)
+        return 2 if user else 1

@@ -1,18 +1,38 @@
 """Text description of an astrosim file: the tree with shapes, units and metadata (``astrosim inspect``)."""
 import numpy as np
 
+from .quantities import human, human_seconds
 from .reader import load
 
 __all__ = ["describe"]
 
 
 def _fmt_value(value):
-    if hasattr(value, "dim") and not getattr(value.dim, "is_dimensionless", True):
-        return str(value)
     arr = np.asarray(value)
-    if arr.size > 6:
-        return f"array{arr.shape}"
+    if arr.dtype.kind in "biuf":
+        return human(value)
     return str(value)
+
+
+def _status_line(rec):
+    """What the file can be trusted for: status, reason, simulated time complete in every dataset."""
+    status = rec.status
+    if status == "running":
+        status = "RUNNING (being written now, or its writer was killed)"
+    elif status == "unknown":
+        status = "INCOMPLETE (older file without a recorded status)"
+    elif status != "complete":
+        status = status.upper()
+    line = f"status: {status}"
+    if rec.status_reason:
+        line += f": {rec.status_reason}"
+    if rec.t_complete is not None:
+        line += f"; every dataset complete up to t = {human_seconds(rec.t_complete)}"
+    return line
+
+
+_RUN_FIELDS = {"seed": str, "duration": human_seconds, "batch": str, "start_time": str, "end_time": str,
+               "wall_time": lambda s: human_seconds(s, 3), "command": str, "script": str}
 
 
 def describe(path, show_model=True):
@@ -20,20 +40,22 @@ def describe(path, show_model=True):
     lines = []
     with load(path) as rec:
         m = rec.metadata
-        state = "complete" if rec.complete else "INCOMPLETE (run unfinished, killed, or still writing)"
+        state = "complete" if rec.complete else "INCOMPLETE"
         lines.append(f"{path}: astrosim HDF5 format {rec.format_version}, {state}")
-        run = ["seed", "duration", "batch", "start_time", "end_time", "wall_time", "command", "script"]
-        lines.append("run: " + ", ".join(f"{k}={m[k]}" for k in run if m.get(k) not in (None, "")))
+        lines.append(_status_line(rec))
+        lines.append("run: " + ", ".join(f"{k}={show(m[k])}" for k, show in _RUN_FIELDS.items()
+                                          if m.get(k) not in (None, "")))
         lines.append(
             "versions: "
             + ", ".join(f"{k[:-8]} {m[k]}" for k in m if k.endswith("_version") and isinstance(m[k], str))
         )
         clocks = m.get("clocks") or {}
-        lines.append("clocks: " + ", ".join(f"{k} dt={v['dt'] * 1e3:g} ms" for k, v in clocks.items()))
+        lines.append("clocks: " + ", ".join(f"{k} dt={human_seconds(v['dt'])}" for k, v in clocks.items()))
         lines.append("monitors:")
         for name, mon in rec.monitors.items():
             batch = f", batch {mon.batch_size}" if mon.batch_size else ""
-            lines.append(f"  /monitors/{name}  [{mon.kind} of '{mon.source}' (N={mon.source_size}), dt={mon.dt * 1e3:g} ms{batch}]")
+            lines.append(f"  /monitors/{name}  [{mon.kind} of '{mon.source}' (N={mon.source_size}), "
+                         f"dt={human_seconds(mon.dt)}{batch}]")
             for var in mon.variables:
                 d = mon.dataset(var)
                 chunks = f" chunks={d.chunks}" if d.chunks else ""

@@ -97,19 +97,40 @@ def _equations_text(equations):
     return "\n".join(lines)
 
 
+def _model_equations(group):
+    """The equations as the user gave them: without Brian2's refractoriness additions
+    (``not_refractory``, ``lastspike``, ``int(not_refractory)*``), with a synapse set's
+    event-driven equations (Brian2 keeps those apart from ``equations``)."""
+    from brian2 import Equations
+
+    eqs = getattr(group, "user_equations", None)
+    if eqs is None:
+        eqs = getattr(group, "equations", None)
+    if eqs is None:
+        return None
+    event_driven = getattr(group, "event_driven", None)
+    if event_driven is not None:
+        extra = [eq for eq in event_driven.ordered if eq.type == "differential equation" and eq.varname not in eqs]
+        if extra:
+            eqs = Equations(list(eqs.ordered) + extra)
+    return eqs
+
+
 def _code_strings(group):
-    """Text of the model (``{role: text}``) for a group or synapse set."""
+    """Text of the model (``{role: text}``) for a group or synapse set; it builds the group again."""
     out = {}
-    eqs = getattr(group, "equations", None)
+    eqs = _model_equations(group)
     if eqs is not None and len(eqs):
         out["equations"] = _equations_text(eqs)
     for event, condition in (getattr(group, "events", None) or {}).items():
-        out[f"condition_{event}"] = str(condition)
+        if condition is not None:
+            out[f"condition_{event}"] = str(condition)
     for event, code in (getattr(group, "event_codes", None) or {}).items():
-        out[f"reset_{event}"] = str(code)
+        if code is not None:
+            out[f"reset_{event}"] = str(code)
     refractory = getattr(group, "_refractory", False)
     if refractory is not False and refractory is not None:
-        out["refractory"] = str(refractory)
+        out["refractory"] = _quantity_text(refractory) if hasattr(refractory, "dim") else str(refractory)
     for pathway in getattr(group, "_pathways", ()):
         role = pathway.objname if pathway.objname in ("pre", "post") else f"{pathway.prepost}_{pathway.objname}"
         out[f"on_{role}"] = str(pathway.code)
@@ -120,6 +141,17 @@ def _code_strings(group):
     if rates is not None and type(group).__name__ == "PoissonGroup":
         out["rates"] = str(rates)
     return out
+
+
+def _quantity_text(value):
+    """A quantity as Brian2 code that evaluates to it (``0.002*second``)."""
+    from brian2.units.fundamentalunits import get_dimensions
+
+    base = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candle")
+    dims = get_dimensions(value)._dims
+    unit = "*".join(f"{b}**{int(e) if e == int(e) else e}" if e != 1 else b for b, e in zip(base, dims) if e)
+    number = repr(float(np.asarray(value, dtype=float)))
+    return f"{number}*{unit}" if unit else number
 
 
 def _resolved_constants(group, identifiers, namespace):
@@ -164,6 +196,11 @@ def model_description(groups, namespace=None):
             entry["N"] = int(len(group))
         except TypeError:
             pass
+        for end in ("source", "target"):  # synapse ends (the full group of a subgroup)
+            obj = getattr(group, end, None)
+            if obj is not None and type(group).__name__ == "Synapses":
+                entry[end] = getattr(getattr(obj, "source", None), "name", None) \
+                    if type(obj).__name__ == "Subgroup" else obj.name
         entry.update(texts)
         models[name] = entry
         identifiers = set()

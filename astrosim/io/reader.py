@@ -199,7 +199,7 @@ def _read_metadata(group):
 
 
 class Recording:
-    """An open astrosim file: ``rec['monitor name']``, ``rec.metadata``, ``rec.complete``."""
+    """An open astrosim file: ``rec['monitor name']``, ``rec.metadata``, ``rec.complete``, ``rec.status``."""
 
     def __init__(self, path, handle, swmr_fallback=False):
         self.path = path
@@ -207,6 +207,15 @@ class Recording:
         attrs = handle.attrs
         self.format_version = int(attrs["format_version"])
         self.complete = bool(attrs.get("complete", False))
+        status = _attr(attrs.get("status"))
+        #: 'running' (being written, or its writer was killed), 'complete', 'interrupted', 'failed';
+        #: files of older versions without the attribute: 'complete' or 'unknown'
+        self.status = str(status) if status else ("complete" if self.complete else "unknown")
+        #: one line: why the run is not complete ('' when it is)
+        self.status_reason = str(_attr(attrs.get("status_reason")) or "")
+        t_complete = attrs.get("t_complete")
+        #: simulated time (s) up to which every dataset is complete (None if not recorded)
+        self.t_complete = None if t_complete is None else float(t_complete)
         self.writer_not_closed = swmr_fallback
         self.created = _attr(attrs.get("created"))
         self._metadata = None

@@ -1,5 +1,6 @@
 """`H5Recorder`: a chunk listener streaming monitor data into an HDF5 file while the engine runs."""
 import os
+import sys
 import time
 
 import h5py
@@ -8,7 +9,26 @@ from .h5file import check_writable, create_file, set_attrs, write_metadata
 from .metadata import clock_steps, collect_groups, model_description, utc_now
 from .monitors import MonitorWriter, describe_monitor
 
-__all__ = ["H5Recorder", "split_metadata", "monitors_of"]
+__all__ = ["H5Recorder", "split_metadata", "monitors_of", "set_status", "STATUSES"]
+
+#: values of the root attribute ``status``
+STATUSES = ("running", "complete", "interrupted", "failed")
+
+
+def one_line(text):
+    """``text`` on one line (newlines and runs of blanks become single spaces)."""
+    return " ".join(str(text).split())
+
+
+def set_status(f, status, reason="", t_complete=None):
+    """Write the root attributes ``status``, ``status_reason``, ``t_complete`` (and ``complete``) of ``f``."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+    f.attrs["status"] = status
+    f.attrs["status_reason"] = one_line(reason)
+    if t_complete is not None:
+        f.attrs["t_complete"] = float(t_complete)
+    f.attrs["complete"] = status == "complete"
 
 _RUN_KEYS = ("seed", "command", "script", "description")
 
@@ -43,8 +63,15 @@ class H5Recorder:
 
     The file is in HDF5 single-writer/multiple-reader mode while the run goes: after each flush
     (every ``flush_every`` seconds of wall time, and at the end) it holds a consistent copy of all
-    rows so far, even if the process is killed. ``complete=True`` is written last, when the run
-    reached its end time.
+    rows so far, even if the process is killed. The root attributes say how far the file can be
+    trusted: ``status`` is ``'running'`` while recording, then ``'complete'``, ``'interrupted'``
+    (Ctrl-C, ``Network.stop``, a killed process leaves ``'running'``) or ``'failed'`` (an
+    exception; ``status_reason`` names it in one line, e.g. the NaN's variable, index, time and
+    copy); ``t_complete`` is the simulated time (s) up to which every dataset is complete,
+    updated at every flush.
+
+    Use it as a context manager (``with H5Recorder(...) as rec: sim.run(...)``), or call
+    `fail`, so that an error raised after the run's last chunk (a NaN) is written as the reason.
 
     Parameters
     ----------
@@ -73,6 +100,8 @@ class H5Recorder:
         self._writers = {}
         self._runs = []
         self._started = False
+        self._t_end = None
+        self.status = None
 
     # -- listener protocol ----------------------------------------------------------------
     def on_run_start(self, sim, duration_s):
@@ -92,9 +121,11 @@ class H5Recorder:
             run_info.update(start_time=utc_now(), batch=batch)
             write_metadata(f, run_info, models, parameters, clock_steps(network.objects), user, source)
             self._started = True
+            set_status(f, "running", t_complete=float(network.t_))
         else:
             f = h5py.File(self.path, "r+", libver="latest")
-            f.attrs["complete"] = False
+            set_status(f, "running")
+        self.status = "running"
         self._t_start = float(network.t_)
         self._duration = float(duration_s)
         self._t_end = self._t_start
@@ -116,7 +147,7 @@ class H5Recorder:
             self.flush()
 
     def on_run_end(self, sim):
-        """Write everything, leave SWMR mode and mark the file complete if the run reached its end."""
+        """Write everything, leave SWMR mode and write the status (complete, interrupted or failed)."""
         if self._file is None:
             return
         self.flush()
@@ -126,6 +157,17 @@ class H5Recorder:
         dt = min((w.spec["dt"] for w in self._writers.values()), default=0.0)
         finished = self._t_end >= self._t_start + self._duration - max(dt, 1e-12) / 2
         self._runs.append([self._t_start, self._t_end, wall])
+        error = sys.exc_info()[1]  # set when the run loop is left by an exception
+        if isinstance(error, KeyboardInterrupt):
+            status, reason = "interrupted", f"interrupted (Ctrl-C) at t = {self._t_end:g} s"
+        elif error is not None:
+            status, reason = "failed", f"{type(error).__name__}: {error}"
+        elif finished:
+            status, reason = "complete", ""
+        else:
+            status = "interrupted"
+            reason = (f"the run stopped at t = {self._t_end:g} s before its end "
+                      f"t = {self._t_start + self._duration:g} s")
         with h5py.File(self.path, "r+", libver="latest") as f:
             for writer in self._writers.values():
                 if writer.kind in ("spikes", "events"):
@@ -142,8 +184,36 @@ class H5Recorder:
                 },
             )
             f.flush()
-            f.attrs["complete"] = bool(finished)
+            set_status(f, status, reason, t_complete=self._t_end)
             f.flush()
+        self.status = status
+
+    def fail(self, error, status="failed"):
+        """Mark the file ``failed`` (or ``interrupted``) with ``error`` as the one-line reason.
+
+        For errors raised after the recorder saw the end of the run (a NaN stops the run, then
+        the engine raises). Does nothing if no file was created or it is already marked complete
+        by a later run.
+        """
+        self.close()
+        if not self._started or not os.path.exists(self.path):
+            return
+        reason = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        if isinstance(error, KeyboardInterrupt):
+            status, reason = "interrupted", "interrupted (Ctrl-C)"
+        with h5py.File(self.path, "r+", libver="latest") as f:
+            set_status(f, status, reason)
+        self.status = status
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, tb):
+        if error is not None:
+            self.fail(error)
+        else:
+            self.close()
+        return False
 
     # -- helpers ---------------------------------------------------------------------------
     def flush(self):
@@ -153,11 +223,21 @@ class H5Recorder:
         for writer in self._writers.values():
             writer.write(force=True)
         self._file.flush()
+        if self._t_end is not None:  # every row up to here is on disk: say so
+            self._file.attrs["t_complete"] = float(self._t_end)
+            self._file.flush()
         self._last_flush = time.perf_counter()
 
     def close(self):
-        """Flush and close without marking the file complete (for aborted runs)."""
+        """Flush and close without marking the file complete (for aborted runs).
+
+        A run still marked ``running`` (its end never reached the recorder) becomes
+        ``interrupted``.
+        """
         if self._file is not None:
             self.flush()
+            set_status(self._file, "interrupted",
+                       f"recording closed before the run ended, at t = {self._t_end:g} s")
             self._file.close()
             self._file = None
+            self.status = "interrupted"
