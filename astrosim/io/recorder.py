@@ -4,7 +4,7 @@ import time
 
 import h5py
 
-from .h5file import check_writable, create_file, set_attrs, write_metadata
+from .h5file import check_writable, create_file, open_file, set_attrs, write_batch_values, write_metadata
 from .metadata import clock_steps, collect_groups, model_description, utc_now
 from .monitors import MonitorWriter, describe_monitor
 
@@ -91,9 +91,10 @@ class H5Recorder:
             models, parameters = model_description(collect_groups(network.objects), namespace)
             run_info.update(start_time=utc_now(), batch=batch)
             write_metadata(f, run_info, models, parameters, clock_steps(network.objects), user, source)
+            write_batch_values(f, sim, parameters)
             self._started = True
         else:
-            f = h5py.File(self.path, "r+", libver="latest")
+            f = open_file(self.path)
             f.attrs["complete"] = False
         self._t_start = float(network.t_)
         self._duration = float(duration_s)
@@ -126,7 +127,7 @@ class H5Recorder:
         dt = min((w.spec["dt"] for w in self._writers.values()), default=0.0)
         finished = self._t_end >= self._t_start + self._duration - max(dt, 1e-12) / 2
         self._runs.append([self._t_start, self._t_end, wall])
-        with h5py.File(self.path, "r+", libver="latest") as f:
+        with open_file(self.path) as f:
             for writer in self._writers.values():
                 if writer.kind in ("spikes", "events"):
                     f["monitors"][writer.spec["name"]].attrs["sorting"] = (
