@@ -8,7 +8,23 @@ import numpy as np
 from .layout import FORMAT_NAME, FORMAT_VERSION, encode_unit
 from .metadata import environment, utc_now
 
-__all__ = ["create_file", "check_writable", "put_value", "write_metadata", "write_parameters", "set_attrs"]
+__all__ = [
+    "LIBVER",
+    "create_file",
+    "open_file",
+    "check_writable",
+    "put_value",
+    "write_metadata",
+    "write_parameters",
+    "write_batch_values",
+    "set_attrs",
+]
+
+#: HDF5 library-version bounds of every file astrosim writes or modifies: the HDF5 1.10 file
+#: format. 1.10 is the oldest format with SWMR (superblock version 3); the upper bound keeps every
+#: object header message (layouts, datatypes, attributes) at a version HDF5 1.10 reads.
+#: ``"latest"`` would let a newer library (HDF5 2.0) write messages older readers reject.
+LIBVER = ("v110", "v110")
 
 
 def check_writable(path, overwrite):
@@ -27,13 +43,18 @@ def check_writable(path, overwrite):
 def create_file(path, overwrite=False):
     """Create an empty astrosim file (root attributes set, ``complete=False``)."""
     check_writable(path, overwrite)
-    f = h5py.File(os.fspath(path), "w", libver="latest")
+    f = h5py.File(os.fspath(path), "w", libver=LIBVER)
     f.attrs["format"] = FORMAT_NAME
     f.attrs["format_version"] = FORMAT_VERSION
     f.attrs["complete"] = False
     f.attrs["created"] = utc_now()
     f.create_group("monitors")
     return f
+
+
+def open_file(path, mode="r+"):
+    """Open an existing astrosim file for changes, keeping it readable by HDF5 1.10 (`LIBVER`)."""
+    return h5py.File(os.fspath(path), mode, libver=LIBVER)
 
 
 def set_attrs(obj, values):
@@ -139,3 +160,49 @@ def write_metadata(f, run_info, models, parameters, clocks, user=None, script_so
                 put_value(ugroup, key, value)
             else:
                 set_attrs(ugroup, {key: value})
+
+
+def _array_owners(objects):
+    """``{device array name: (object name, variable name, dimension)}`` for the objects' variables."""
+    from brian2.devices.device import get_device
+
+    device = get_device()
+    owners = {}
+    for obj in objects:
+        for varname, var in (getattr(obj, "variables", None) or {}).items():
+            if not hasattr(var, "get_value") or varname.startswith("_"):
+                continue
+            try:
+                owners[device.get_array_name(var)] = (obj.name, varname, var.dim)
+            except Exception:  # not an array of this device (constants, subexpressions)
+                continue
+    return owners
+
+
+def write_batch_values(f, sim, parameters):
+    """Write ``/metadata/batch_values/<object>.<name>``: what each batch copy of ``sim`` was given.
+
+    One data set per `Simulator.set_batch_values` call, shape ``(B,)`` or ``(B, N)``, in SI units,
+    with attributes ``object``, ``name``, ``kind`` (``'parameter'`` or ``'initial value'``), and
+    ``unit``/``dimensions`` where the unit is known (state variables; parameters of the model).
+    Nothing is written for unbatched runs.
+    """
+    params = dict(getattr(sim, "_batch_params", None) or {})
+    inits = dict(getattr(sim, "_batch_init", None) or {})
+    if not getattr(sim, "batch", None) or not (params or inits):
+        return
+    group = f.require_group("metadata").require_group("batch_values")
+    group.attrs["doc"] = "per-copy values of a batched run: one data set per object.name, first axis = copy"
+    entries = [(obj, name, "parameter", values, (parameters.get(name) or (None, None))[1])
+               for (obj, name), values in params.items()]
+    owners = _array_owners(sim.network.objects) if inits else {}
+    for array_name, values in inits.items():
+        obj, name, dim = owners.get(array_name, (array_name, array_name, None))
+        entries.append((obj, name, "initial value", values, dim))
+    for obj, name, kind, values, dim in entries:
+        dset = group.create_dataset(f"{obj}.{name}", data=np.asarray(values, dtype=np.float64))
+        set_attrs(dset, {"object": obj, "name": name, "kind": kind})
+        if dim is not None or kind == "initial value":
+            unit, dims = encode_unit(dim)
+            dset.attrs["unit"] = unit
+            dset.attrs["dimensions"] = dims

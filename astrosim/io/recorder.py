@@ -5,7 +5,7 @@ import time
 
 import h5py
 
-from .h5file import check_writable, create_file, set_attrs, write_metadata
+from .h5file import check_writable, create_file, open_file, set_attrs, write_batch_values, write_metadata
 from .metadata import clock_steps, collect_groups, model_description, utc_now
 from .monitors import MonitorWriter, describe_monitor
 
@@ -120,10 +120,11 @@ class H5Recorder:
             models, parameters = model_description(collect_groups(network.objects), namespace)
             run_info.update(start_time=utc_now(), batch=batch)
             write_metadata(f, run_info, models, parameters, clock_steps(network.objects), user, source)
+            write_batch_values(f, sim, parameters)
             self._started = True
             set_status(f, "running", t_complete=float(network.t_))
         else:
-            f = h5py.File(self.path, "r+", libver="latest")
+            f = open_file(self.path)
             set_status(f, "running")
         self.status = "running"
         self._t_start = float(network.t_)
@@ -168,7 +169,7 @@ class H5Recorder:
             status = "interrupted"
             reason = (f"the run stopped at t = {self._t_end:g} s before its end "
                       f"t = {self._t_start + self._duration:g} s")
-        with h5py.File(self.path, "r+", libver="latest") as f:
+        with open_file(self.path) as f:
             for writer in self._writers.values():
                 if writer.kind in ("spikes", "events"):
                     f["monitors"][writer.spec["name"]].attrs["sorting"] = (
@@ -201,7 +202,7 @@ class H5Recorder:
         reason = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
         if isinstance(error, KeyboardInterrupt):
             status, reason = "interrupted", "interrupted (Ctrl-C)"
-        with h5py.File(self.path, "r+", libver="latest") as f:
+        with open_file(self.path) as f:
             set_status(f, status, reason)
         self.status = status
 
