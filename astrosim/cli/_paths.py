@@ -23,12 +23,12 @@ def check_output(path, *, overwrite=False, suffixes=None, what="--out"):
     """Raise `CommandError` unless ``path`` can be written: known suffix, existing writable folder,
     no folder of that name, and no existing file unless ``overwrite``."""
     path = os.fspath(path)
-    suffix = os.path.splitext(path)[1].lower()
-    if suffixes and suffix not in suffixes:
-        shown = f"'{suffix}'" if suffix else "no suffix"
-        raise CommandError(f"{what} {path}: {shown} is not a known file type; use one of {', '.join(suffixes)}")
     if os.path.isdir(path):
         raise CommandError(f"{what} {path} is a folder; give a file name")
+    suffix = os.path.splitext(path)[1].lower()
+    if suffixes and suffix not in suffixes:
+        shown = f"'{suffix}' is not a known file type" if suffix else "a file name without a type suffix"
+        raise CommandError(f"{what} {path}: {shown}; use one of {', '.join(suffixes)}")
     if os.path.exists(path) and not overwrite:
         raise CommandError(f"{what} {path} exists; nothing was run. Add --overwrite to replace it")
     folder = os.path.dirname(os.path.abspath(path))

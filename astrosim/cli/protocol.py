@@ -26,7 +26,14 @@ def format_value(value):
         return str(value)
     if isinstance(value, (int, np.integer)):
         return str(int(value))
-    arr = np.asarray(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) + "}"
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # ragged lists
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    if arr.dtype == object and isinstance(value, (list, tuple)):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
     if arr.dtype.kind not in "biuf":
         return str(value)
     if arr.ndim == 0:
