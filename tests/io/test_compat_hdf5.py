@@ -87,8 +87,7 @@ def old_python(tmp_path_factory):
 @pytest.fixture(scope="module")
 def run_files(tmp_path_factory):
     """A recorded, batched, saved, failed, killed and recovered run: ``{kind: path}``."""
-    files, _ = runfiles.make_run_files(tmp_path_factory.mktemp("compat"))
-    return files
+    return runfiles.shared_run_files(tmp_path_factory)
 
 
 def _current(path, swmr):
@@ -109,7 +108,7 @@ def test_killed_run_needs_swmr_or_recover(run_files):
 
 
 def test_older_h5py_reads_every_dataset_and_attribute(run_files, old_python):
-    script = run_files["recorded"].parent / "read_all.py"
+    script = pathlib.Path(str(old_python)).parent / "read_all.py"
     script.write_text(READ_ALL)
     plain = [str(p) for k, p in run_files.items() if k != "killed"]
     for mode, paths in (("plain", plain), ("swmr", [str(run_files["killed"])])):
