@@ -10,7 +10,7 @@ import numpy as np
 from .batches import batch_labels
 from .reader import _attr
 
-__all__ = ["SpikeSet", "Series", "spike_sets", "sampled_series", "copies"]
+__all__ = ["SpikeSet", "Series", "spike_sets", "sampled_series", "copies", "check_monitors"]
 
 
 @dataclass
@@ -77,6 +77,15 @@ class Series:
         if not parts:
             return np.zeros(self.shape, dtype=bool if self.dtype == "bool" else self.dataset.dtype)
         return np.concatenate(parts, axis=0)
+
+
+def check_monitors(rec, monitors):
+    """Raise ValueError naming the monitors in ``monitors`` that ``rec`` does not have."""
+    if monitors is None:
+        return
+    unknown = sorted(set(monitors) - set(rec.keys()))
+    if unknown:
+        raise ValueError(f"{rec.path} has no monitor {', '.join(unknown)} (has {', '.join(rec.keys())})")
 
 
 def copies(rec):

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from .contents import copies, sampled_series, spike_sets
+from .contents import check_monitors, copies, sampled_series, spike_sets
 from .reader import Recording, load
 from .span import run_span
 
@@ -115,10 +115,7 @@ def _block(rec, monitors):
 
     from .reader import _attr
 
-    if monitors is not None:
-        unknown = sorted(set(monitors) - set(rec.keys()))
-        if unknown:
-            raise ValueError(f"{rec.path} has no monitor {', '.join(unknown)} (has {', '.join(rec.keys())})")
+    check_monitors(rec, monitors)
     span = run_span(rec)
     meta = rec.metadata
     block = neo.Block(

@@ -21,7 +21,7 @@ import uuid
 import numpy as np
 
 from .batches import batch_values
-from .contents import sampled_series, spike_sets
+from .contents import check_monitors, sampled_series, spike_sets
 from .outputs import new_output
 from .reader import load
 from .span import run_span
@@ -229,6 +229,7 @@ def to_nwb(path, out, *, overwrite=False, monitors=None):
     import astrosim
 
     with new_output(out, overwrite=overwrite, suffix=".partial.nwb") as tmp, load(path) as rec:
+        check_monitors(rec, monitors)
         span = run_span(rec)
         meta = rec.metadata
         now = datetime.datetime.now(datetime.timezone.utc)

@@ -10,7 +10,7 @@ readers ignore it). Only the window `run_span` trusts is written (all of a finis
 import h5py
 import numpy as np
 
-from .contents import spike_sets
+from .contents import check_monitors, spike_sets
 from .h5file import LIBVER
 from .outputs import new_output
 from .reader import load
@@ -36,10 +36,7 @@ def to_sonata(path, out, *, overwrite=False, monitors=None):
     notes = []
     with load(path) as rec:
         span = run_span(rec)
-        if monitors is not None:
-            unknown = sorted(set(monitors) - set(rec.keys()))
-            if unknown:
-                raise ValueError(f"{path} has no monitor {', '.join(unknown)} (has {', '.join(rec.keys())})")
+        check_monitors(rec, monitors)
         sets = spike_sets(rec, span, monitors)
         skipped = [m.name for m in rec.by_kind("events") if monitors is None or m.name in monitors]
         if skipped:
