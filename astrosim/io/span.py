@@ -11,8 +11,9 @@ class RunSpan:
     """Status of a recording and the time window ``[t_start, t_stop)`` (seconds) it fully covers.
 
     ``source`` says where ``t_stop`` came from: ``'t_complete'`` (the root attribute the
-    recorder keeps up to date), ``'runs'`` (the end of the last finished run) or ``'data'`` (the
-    last samples and spikes in the file, for files that have neither).
+    recorder keeps up to date), ``'runs'`` (the end of the last run the recorder closed) or
+    ``'data'`` (the last samples and spikes in the file, for killed runs of files without
+    ``t_complete``).
     """
 
     t_start: float
@@ -69,10 +70,12 @@ def run_span(rec):
     if not status:
         status = "complete" if rec.complete else ("interrupted" if runs else "running")
     reason = _text(attrs.get("status_reason"))
+    if status == "running" and rec.writer_not_closed and not reason:
+        reason = "the file is still open for writing: its writer was killed, crashed, or is still running"
     t_start = float(runs[0][0]) if runs else _data_start(rec)
     if "t_complete" in attrs:
         t_stop, source = float(attrs["t_complete"]), "t_complete"
-    elif runs and status == "complete":
+    elif runs and not rec.writer_not_closed:  # closed by the recorder: every row of its runs was written
         t_stop, source = float(runs[-1][1]), "runs"
     else:
         t_stop, source = _data_end(rec), "data"

@@ -3,6 +3,7 @@
 Test modules load this file by path (pytest runs in importlib mode): see `load` in them.
 """
 import importlib.util
+import json
 import pathlib
 import signal
 import subprocess
@@ -150,3 +151,14 @@ def make_run_files(directory, kinds=("recorded", "batched", "saved", "failed", "
             files["recovered"] = directory / "recovered.h5"
             recover(files["killed"], out=files["recovered"])
     return files, (net, mons, ns)
+
+
+def shared_run_files(tmp_path_factory):
+    """`make_run_files` once per test session (a marker file says the set is complete). Read only."""
+    directory = tmp_path_factory.getbasetemp() / "astrosim-run-files"
+    done = directory / "done.json"
+    if not done.exists():
+        directory.mkdir(exist_ok=True)
+        files, _ = make_run_files(directory)
+        done.write_text(json.dumps({k: str(v) for k, v in files.items()}))
+    return {k: pathlib.Path(v) for k, v in json.loads(done.read_text()).items()}
