@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["CircuitStimulus", "Circuit", "build_circuit", "run_circuit", "run_trials", "collect_state", "MODES"]
+__all__ = ["CircuitStimulus", "Circuit", "build_circuit", "hebbian_rule", "run_circuit", "run_trials", "collect_state", "MODES"]
 
 MODES = ("rate", "spiking")
 
@@ -68,7 +68,16 @@ class CircuitStimulus:
     k_ca: float
     n_pump: float
     sigma: bool
+    causal: bool = False
+    running_average: bool = False  # Hebbian traces move 1/count of the way per write (scale 'tokens')
+    write_slots: np.ndarray = None  # (N,) slot of each token's write
+    read_slots: np.ndarray = None  # (N,) slot of each query's read
     info: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.write_slots is None:  # the non-causal layout: writes, settle slots, reads
+            self.write_slots = np.arange(self.n_tokens)
+            self.read_slots = self.n_tokens + self.settle_slots + np.arange(self.n_tokens)
 
     @property
     def slots(self) -> int:
@@ -119,6 +128,25 @@ def _output_eqs(mode):
     if mode == "rate":
         return eqs + f"rate = {drive} : Hz\ndn/dt = rate : 1\n"
     return eqs + f"rate = {drive} : Hz\nn : 1\n"
+
+
+def hebbian_rule(running_average: bool) -> str:
+    """Slot-end covariance Hebbian rule, gated by the write signal of the slot that just ended.
+
+    With a fixed scale the traces add ``eta * pre * post`` per written token; with
+    ``running_average`` (scale 'tokens') each write moves them ``1/count`` of the way to
+    ``eta * pre * post``, so after t writes they hold the mean over the t tokens (the learning
+    rate falls as 1/count, a metaplastic synapse that counts its own writes).
+    """
+    # (the first slot start, t = 0, ends no slot: the clipped table lookup would read slot 0's gate)
+    gate = "wg = write_gate(t - 0.5*T_slot) * int(t > 0.5*T_slot)\n"
+    if not running_average:
+        return (gate + "u_n += eta * wg * n_pre * (n_post - n_off_post)\n"
+                "u_a += eta * wg * na_pre * (n_post - n_off_post)\n"
+                "n_writes += wg")
+    return (gate + "n_writes += wg\n"
+            "u_n += wg * (eta * n_pre * (n_post - n_off_post) - u_n) / clip(n_writes, 1, inf)\n"
+            "u_a += wg * (eta * na_pre * (n_post - n_off_post) - u_a) / clip(n_writes, 1, inf)")
 
 
 def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: bool = True,
@@ -184,16 +212,14 @@ def build_circuit(stim: CircuitStimulus, mode: str = "rate", *, record_counts: b
     efficacy = "1 / (1 + exp(-(u_n + u_a)))" if stim.sigma else "u_n + u_a"
     syn = b2.Synapses(hidden, output, f"""u_n : 1
                       u_a : 1
+                      n_writes : 1
                       eff = {efficacy} : 1
                       I_post = n_pre * eff : 1 (summed)
                       Cn_post = n_pre * ca_pre : 1 (summed)""", name="tripartite", namespace=ns)
     pre = np.repeat(np.arange(B * m).reshape(B, m), d, axis=1).ravel()
     post = np.tile(np.arange(B * d).reshape(B, 1, d), (1, m, 1)).ravel()
     syn.connect(i=pre, j=post)
-    # Slot-end covariance Hebbian rule, gated by the write signal of the slot that just ended.
-    syn.run_regularly("u_n += eta * write_gate(t - 0.5*T_slot) * n_pre * (n_post - n_off_post)\n"
-                      "u_a += eta * write_gate(t - 0.5*T_slot) * na_pre * (n_post - n_off_post)",
-                      dt=T * b2.second, when="start", order=0, name="hebbian")
+    syn.run_regularly(hebbian_rule(stim.running_average), dt=T * b2.second, when="start", order=0, name="hebbian")
     to_astro = b2.Synapses(hidden, astro, name="presyn_to_astro", namespace=ns)
     to_astro.connect(j="i")
     to_astro.run_regularly("s_post += kappa * write_gate(t - 0.5*T_slot) * n_pre", dt=T * b2.second,

@@ -8,7 +8,7 @@ from astrosim.attention import reference as ref
 from . import mapping
 from .circuit import build_circuit, run_circuit, run_trials
 
-__all__ = ["ALGORITHMS", "random_inputs", "algorithmic_outputs", "simulate", "simulate_trials", "errors",
+__all__ = ["ALGORITHMS", "TIERS", "encode_for", "build_for", "random_inputs", "algorithmic_outputs", "simulate", "simulate_trials", "errors",
            "compare_batch",
            "sweep_time", "sweep_hidden"]
 
@@ -44,15 +44,21 @@ def algorithmic_outputs(q, k, v, w_astro=None, options=None) -> dict:
 
 
 def simulate(q, k, v, w_astro=None, *, options=None, T: float = 0.1, dt: float = 5e-4, mode: str = "spiking",
-             backend: str = "brian2", seed: int | None = None) -> dict:
+             backend: str = "brian2", seed: int | None = None, causal: bool = False, scales=None) -> dict:
     """Encode, build, run and decode one batch of circuits; returns the decoded quantities plus
-    ``seconds`` (run time), ``simulated`` (simulated seconds) and the stimulus."""
+    ``seconds`` (run time), ``simulated`` (simulated seconds) and the stimulus.
+
+    ``mode`` is the tier: 'rate' (exact), 'spiking' (Poisson cells) or 'biophysical' (LIF neurons,
+    spike-timing Hebbian synapses, Li-Rinzel astrocyte); ``causal`` reads each query before the
+    next token is written; ``scales`` fixes the gains (:class:`mapping.CircuitScales`).
+    """
     import brian2 as b2
 
     options = options or mapping.circuit_options("astromorphic")
-    stim = mapping.encode(q, k, v, w_astro if options.positional else None, options=options, T=T, dt=dt)
+    stim = encode_for(mode, q, k, v, w_astro if options.positional else None, options=options, T=T, dt=dt,
+                      causal=causal, scales=scales)
     b2.defaultclock.dt = dt * b2.second
-    circuit = build_circuit(stim, mode)
+    circuit = build_for(mode, stim)
     state = run_circuit(circuit, backend, seed=seed)
     out = mapping.decode(state, stim)
     out.update(seconds=state["seconds"], simulated=stim.duration, stimulus=stim, state=state)
@@ -60,20 +66,44 @@ def simulate(q, k, v, w_astro=None, *, options=None, T: float = 0.1, dt: float =
 
 
 def simulate_trials(q, k, v, w_astro=None, *, trials: int, options=None, T: float = 0.1, dt: float = 5e-4,
-                    mode: str = "spiking", seed: int | None = None) -> list:
+                    mode: str = "spiking", seed: int | None = None, causal: bool = False, scales=None) -> list:
     """Like :func:`simulate`, for ``trials`` noise realisations run at once on astrosim's batch axis
     (one compiled run); returns one decoded dict per trial."""
     import brian2 as b2
 
     options = options or mapping.circuit_options("astromorphic")
-    stim = mapping.encode(q, k, v, w_astro if options.positional else None, options=options, T=T, dt=dt)
+    stim = encode_for(mode, q, k, v, w_astro if options.positional else None, options=options, T=T, dt=dt,
+                      causal=causal, scales=scales)
     b2.defaultclock.dt = dt * b2.second
     outs = []
-    for state in run_trials(build_circuit(stim, mode), trials, seed=seed):
+    for state in run_trials(build_for(mode, stim), trials, seed=seed):
         out = mapping.decode(state, stim)
         out.update(seconds=state["seconds"], simulated=stim.duration, stimulus=stim, state=state)
         outs.append(out)
     return outs
+
+
+TIERS = ("rate", "spiking", "biophysical")
+
+
+def encode_for(mode, q, k, v, w_astro=None, **kw):
+    """The mapping's encoding for tier ``mode`` (the biophysical tier has its own gains)."""
+    if mode == "biophysical":
+        from . import biophysical
+
+        return biophysical.encode(q, k, v, w_astro, **kw)
+    if mode not in ("rate", "spiking"):
+        raise ValueError(f"circuit tier must be one of {TIERS}, got {mode!r}")
+    return mapping.encode(q, k, v, w_astro, **kw)
+
+
+def build_for(mode, stim, **kw):
+    """The Brian2 circuit of tier ``mode`` for a stimulus."""
+    if mode == "biophysical":
+        from . import biophysical
+
+        return biophysical.build(stim, **kw)
+    return build_circuit(stim, mode, **kw)
 
 
 def errors(estimate, target) -> dict:

@@ -23,6 +23,7 @@ L_t,i                     (ON minus OFF count of output pair i in read slot t) /
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -31,7 +32,7 @@ from astrosim.attention.options import AstromorphicOptions, astromorphic_options
 
 from .circuit import CircuitStimulus
 
-__all__ = ["CircuitGains", "encode", "decode", "circuit_options", "expected_output", "fit_alpha"]
+__all__ = ["CircuitGains", "CircuitScales", "encode", "decode", "circuit_options", "expected_output", "fit_alpha"]
 
 
 class CircuitGains:
@@ -77,16 +78,71 @@ def _scales(n_tokens, options):
     return (m, 1.0) if options.scale_placement == "inside" else (1.0, m)
 
 
-def expected_output(q, k, v, w_astro=None, options: AstromorphicOptions | None = None) -> np.ndarray:
+def expected_output(q, k, v, w_astro=None, options: AstromorphicOptions | None = None, *,
+                    causal: bool = False) -> np.ndarray:
     """The reference attention term the circuit is built to compute, (B, N, d)."""
     options = options or AstromorphicOptions()
     return ref.astromorphic_attention(np.asarray(q, float), np.asarray(k, float), np.asarray(v, float),
                                       w_astro=None if w_astro is None else np.asarray(w_astro, float),
-                                      options=options)
+                                      causal=causal, options=options)
+
+
+@dataclass(frozen=True)
+class CircuitScales:
+    """The data ranges that set a circuit's gains: largest |v|, largest |I/C| and largest key store.
+
+    In causal use the gains must be fixed before the sequence arrives (a gain chosen from the whole
+    sequence would let later tokens change how earlier ones are coded): calibrate them once on other
+    data (:meth:`calibrate`) and pass them to :func:`encode`.
+    """
+
+    v_max: float
+    out_max: float
+    store_max: float
+
+    @classmethod
+    def calibrate(cls, q, k, v, w_astro=None, options: AstromorphicOptions | None = None, *,
+                  causal: bool = False, margin: float = 1.0) -> "CircuitScales":
+        """Ranges of the given inputs (times ``margin``)."""
+        options = options or AstromorphicOptions()
+        q, k, v, w_astro = _check_inputs(q, k, v, w_astro, options)
+        ratio = expected_output(q, k, v, w_astro, options, causal=causal) * _out_scales(q.shape[1], options, causal)
+        store = ref.feature_map(k).sum(axis=1)
+        return cls(v_max=margin * max(float(np.abs(v).max()), 1e-12),
+                   out_max=margin * max(float(np.abs(ratio).max()), 1e-12),
+                   store_max=margin * max(float(store.max()), 1e-12))
+
+
+def _out_scales(n_tokens, options, causal):
+    """m outside the sigmoid per query, (N, 1): the count of visible tokens for scale='tokens'."""
+    m_in, m_out = _scales(n_tokens, options)
+    if causal and options.scale == "tokens" and options.scale_placement == "outside":
+        return np.arange(1, n_tokens + 1, dtype=np.float64)[:, None]
+    return np.full((n_tokens, 1), m_out)
+
+
+def _slot_layout(N, settle, causal):
+    """Slot indices of each token's write and each query's read, and the total number of slots.
+
+    Non-causal: N write slots, ``settle`` (an int) settle slots, N read slots. Causal: per token
+    a write slot, ``settle[t]`` settle slots and the read slot of query t, so query t is read
+    before token t + 1 is written.
+    """
+    if not causal:
+        writes = np.arange(N)
+        reads = N + int(settle) + np.arange(N)
+        return writes, reads, 2 * N + int(settle)
+    writes, reads, pos = np.zeros(N, int), np.zeros(N, int), 0
+    for t in range(N):
+        writes[t] = pos
+        reads[t] = pos + 1 + int(settle[t])
+        pos = reads[t] + 1
+    return writes, reads, pos
 
 
 def encode(q, k, v, w_astro=None, *, options: AstromorphicOptions | None = None, T: float = 0.1,
-           dt: float = 1e-4, gains: type = CircuitGains) -> CircuitStimulus:
+           dt: float = 1e-4, gains: type = CircuitGains, causal: bool = False,
+           scales: CircuitScales | None = None) -> CircuitStimulus:
     """Turn algorithmic Q, K, V (and W_astro) into the stimulation of a batch of circuits.
 
     Parameters
@@ -102,6 +158,12 @@ def encode(q, k, v, w_astro=None, *, options: AstromorphicOptions | None = None,
         Presentation time per token (and per query), seconds.
     dt : float
         Integration step, seconds.
+    causal : bool
+        Read query t right after writing token t (and letting the calcium settle), before token
+        t + 1 arrives: the circuit then computes causal (prefix) attention.
+    scales : CircuitScales, optional
+        Fixed data ranges for the gains; by default they are taken from these inputs (which in
+        causal use makes the gains, though not the computation, depend on later tokens).
 
     Returns
     -------
@@ -109,47 +171,59 @@ def encode(q, k, v, w_astro=None, *, options: AstromorphicOptions | None = None,
     """
     options = options or AstromorphicOptions()
     q, k, v, w_astro = _check_inputs(q, k, v, w_astro, options)
+    steps = round(T / dt)
+    if steps < 1 or abs(T / dt - steps) > 1e-9:
+        raise ValueError(f"encode: T={T} s must be a positive whole number of steps dt={dt} s")
     B, N, m = q.shape
     d = v.shape[2]
-    m_in, m_out = _scales(N, options)
+    scales = scales or CircuitScales.calibrate(q, k, v, w_astro, options, causal=causal)
+    m_in, _ = _scales(N, options)
+    m_out_q = _out_scales(N, options, causal)[:, 0]
     phi_k, phi_q = ref.feature_map(k), ref.feature_map(q)
     rho_h = gains.rho_h
-    v_max = max(float(np.abs(v).max()), 1e-12)
-    rho_v = gains.v_max_rate / v_max
+    rho_v = gains.v_max_rate / scales.v_max
     n_pump = 1.0 / options.alpha
-    # Calcium kinetics: fastest process relaxes in two steps; settle until the slowest has done
-    # settle_efolds e-folds, so its calcium sits at the fixed point to float precision.
-    s_tot = phi_k.sum(axis=1)
-    ca_max, ca_min = s_tot.max() ** options.alpha, s_tot.min() ** options.alpha
-    k_ca = 0.5 / (dt * n_pump * ca_max ** (n_pump - 1.0))
-    lam_min = k_ca * n_pump * ca_min ** (n_pump - 1.0)
-    settle = int(math.ceil(gains.settle_efolds / lam_min / T))
-    slots = 2 * N + settle
+    # Calcium kinetics: the process with the largest store relaxes in two steps; each settle period
+    # lasts until the slowest process has done settle_efolds e-folds (calcium at its fixed point to
+    # float precision). Causal: the slowest process after token t is the one with the smallest
+    # store so far, so the settle time after each token depends only on tokens <= t.
+    k_ca = 0.5 / (dt * n_pump * scales.store_max ** (options.alpha * (n_pump - 1.0)))
+
+    def settle_slots(store_min):
+        lam_min = k_ca * n_pump * max(store_min, 1e-300) ** (options.alpha * (n_pump - 1.0))
+        return int(math.ceil(gains.settle_efolds / lam_min / T))
+
+    if causal:
+        prefix_min = np.cumsum(phi_k, axis=1).min(axis=(0, 2))  # (N,)
+        settle = [settle_slots(s) for s in prefix_min]
+    else:
+        settle = settle_slots(float(phi_k.sum(axis=1).min()))
+    writes, reads, slots = _slot_layout(N, settle, causal)
     hidden = np.zeros((slots, B * m))
-    hidden[:N] = rho_h * phi_k.transpose(1, 0, 2).reshape(N, B * m)
-    hidden[N + settle:] = rho_h * phi_q.transpose(1, 0, 2).reshape(N, B * m)
+    hidden[writes] = rho_h * phi_k.transpose(1, 0, 2).reshape(N, B * m)
+    hidden[reads] = rho_h * phi_q.transpose(1, 0, 2).reshape(N, B * m)
     drive, drive_off = np.zeros((slots, B * d)), np.zeros((slots, B * d))
     v_rows = rho_v * v.transpose(1, 0, 2).reshape(N, B * d)
-    drive[:N], drive_off[:N] = np.maximum(v_rows, 0.0), np.maximum(-v_rows, 0.0)
+    drive[writes], drive_off[writes] = np.maximum(v_rows, 0.0), np.maximum(-v_rows, 0.0)
     release = np.zeros((N, B * m))
     if options.positional:
         release[:] = w_astro[..., :N].transpose(2, 0, 1).reshape(N, B * m)
     write_gate = np.zeros(slots)
-    write_gate[:N] = 1.0
+    write_gate[writes] = 1.0
     read_gate = np.zeros(slots)
-    read_gate[N + settle:] = 1.0
+    read_gate[reads] = 1.0
     # Read gain: the largest |I/C| the circuit will produce sets the output's modulation depth.
-    ratio = expected_output(q, k, v, w_astro, options) * m_out
-    rho_o = gains.out_max_rate / max(float(np.abs(ratio).max()), 1e-12)
-    steps = round(T / dt)
-    if steps < 1 or abs(T / dt - steps) > 1e-9:
-        raise ValueError(f"encode: T={T} s must be a positive whole number of steps dt={dt} s")
+    rho_o = gains.out_max_rate / scales.out_max
+    # Hebbian learning rate: 'tokens' inside the sigmoid is a running average (each write moves the
+    # trace by 1/count of the way), a fixed scale a fixed rate.
+    average = options.scale == "tokens" and options.scale_placement == "inside"
+    eta = 1.0 / (rho_h * rho_v * T * T) / (1.0 if average else m_in)
     return CircuitStimulus(
         hidden_rates=hidden, output_drive=drive, output_drive_off=drive_off, astro_release=release, write_gate=write_gate,
-        read_gate=read_gate, batch=B, m=m, d=d, n_tokens=N, settle_slots=settle, T=T, dt=dt,
-        rho_h=rho_h, rho_o=rho_o, eta=1.0 / (m_in * rho_h * rho_v * T * T),
-        kappa=1.0 / (rho_h * T), k_ca=k_ca, n_pump=n_pump, sigma=options.sigma,
-        info=dict(rho_v=rho_v, m_in=m_in, m_out=m_out, options=options.as_dict()))
+        read_gate=read_gate, batch=B, m=m, d=d, n_tokens=N, settle_slots=int(np.sum(settle)), T=T, dt=dt,
+        rho_h=rho_h, rho_o=rho_o, eta=eta, kappa=1.0 / (rho_h * T), k_ca=k_ca, n_pump=n_pump, sigma=options.sigma,
+        causal=causal, running_average=average, write_slots=writes, read_slots=reads,
+        info=dict(rho_v=rho_v, m_in=m_in, m_out=m_out_q, options=options.as_dict(), scales=asdict(scales)))
 
 
 def decode(state: dict, stim: CircuitStimulus) -> dict:
@@ -164,29 +238,30 @@ def decode(state: dict, stim: CircuitStimulus) -> dict:
     """
     B, N, m, d, T = stim.batch, stim.n_tokens, stim.m, stim.d, stim.T
     info = stim.info
-    r0 = N + stim.settle_slots
+    writes, reads = stim.write_slots, stim.read_slots
+    m_out = np.asarray(info["m_out"], dtype=np.float64).reshape(1, N, 1)
 
     def per_circuit(rows, width):
         return rows.reshape(rows.shape[0], B, width).transpose(1, 0, 2)
 
     out = {
-        "phi_k": per_circuit(state["hidden_n"][:N], m) / (stim.rho_h * T),
-        "v": per_circuit(state["output_n"][:N] - state["output_off_n"][:N], d) / (info["rho_v"] * T),
-        "w_astro": per_circuit(state["astro_na"][:N], m).transpose(0, 2, 1) / (stim.rho_h * T),
+        "phi_k": per_circuit(state["hidden_n"][writes], m) / (stim.rho_h * T),
+        "v": per_circuit(state["output_n"][writes] - state["output_off_n"][writes], d) / (info["rho_v"] * T),
+        "w_astro": per_circuit(state["astro_na"][writes], m).transpose(0, 2, 1) / (stim.rho_h * T),
         "H_neuron": state["u_n"].copy(),
         "H_astro": state["u_a"].copy(),
         "g": state["Ca"].copy(),
-        "phi_q": per_circuit(state["hidden_n"][r0:r0 + N], m) / (stim.rho_h * T),
+        "phi_q": per_circuit(state["hidden_n"][reads], m) / (stim.rho_h * T),
     }
     total = out["H_neuron"] + out["H_astro"]
     out["H"] = 1.0 / (1.0 + np.exp(-total)) if stim.sigma else total
-    cn = per_circuit(state["output_Cn"][r0:r0 + N], d)
+    cn = per_circuit(state["output_Cn"][reads], d)
     out["C"] = cn[..., 0] / (stim.rho_h * T)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["P"] = np.where(out["C"] > 0, 1.0 / (info["m_out"] * out["C"]), 0.0)
-        out["L_ratio"] = np.where(cn > 0, per_circuit(state["output_I"][r0:r0 + N], d) / cn, 0.0) / info["m_out"]
-    diff = per_circuit(state["output_n"][r0:r0 + N] - state["output_off_n"][r0:r0 + N], d)
-    out["L"] = diff / (stim.rho_o * T * info["m_out"])
+        out["P"] = np.where(out["C"] > 0, 1.0 / (m_out[..., 0] * out["C"]), 0.0)
+        out["L_ratio"] = np.where(cn > 0, per_circuit(state["output_I"][reads], d) / cn, 0.0) / m_out
+    diff = per_circuit(state["output_n"][reads] - state["output_off_n"][reads], d)
+    out["L"] = diff / (stim.rho_o * T * m_out)
     return out
 
 

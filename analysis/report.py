@@ -8,7 +8,7 @@ import numpy as np
 
 from . import compare, figures, mapping
 
-__all__ = ["compare_report", "model_report", "write_markdown"]
+__all__ = ["compare_report", "model_report", "lm_report", "is_lm_run", "write_markdown"]
 
 
 def _say(progress, text):
@@ -102,6 +102,54 @@ def _model_part(source, examples, tokens, T, dt, backend, seed):
     xs, ys, idx = select_examples(x, y, examples, tokens)
     result = model_comparison(model, xs, ys, T=T, dt=dt, backend=backend, seed=seed)
     result.update(run=str(source), attention=cfg.attention, preset=cfg.preset, test_indices=idx.tolist())
+    return result
+
+
+def is_lm_run(source) -> bool:
+    """Whether a run folder holds a language model (task sotu or wikitext2)."""
+    cfg = Path(source) / "config.json"
+    return cfg.exists() and json.loads(cfg.read_text())["config"]["task"] in ("sotu", "wikitext2")
+
+
+def lm_report(out, source, *, examples=8, tokens=32, T=0.05, dt=5e-4, backend="astrosim", seed=0,
+              tiers=("rate", "spiking"), calibration_windows=8, progress=None) -> dict:
+    """Test-slice perplexity and next-token agreement of a causal LM with circuit attention per tier.
+
+    The test windows are the first ``examples`` non-overlapping windows of ``tokens`` tokens of the
+    test stream; the circuit gains are calibrated on the first ``calibration_windows`` training
+    windows. Writes ``lm.json`` and ``lm.md`` into ``out``.
+    """
+    from . import lm_source
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg, data, model, _ = lm_source.load_lm(source)
+    n = min(int(tokens), model.config.max_len)
+    test = data.stream["test"].cpu().numpy()
+    if len(test) < examples * n + 1:
+        raise ValueError(f"lm_report: the test stream has {len(test)} tokens, fewer than {examples} x {n} + 1")
+    inputs = test[: examples * n].reshape(examples, n)
+    targets = test[1: examples * n + 1].reshape(examples, n)
+    train = data.stream["train"].cpu().numpy()
+    scales = lm_source.calibrate_scales(model, train[: calibration_windows * n].reshape(-1, n))
+    _say(progress, f"LM {source}: {examples} test windows x {n} tokens, tiers {list(tiers)}")
+    rows = {}
+    for tier in tiers:
+        tdt = 1e-4 if tier == "biophysical" and dt == 5e-4 else dt
+        part = lm_source.lm_comparison(model, inputs, targets, tiers=(tier,), scales=scales, T=T, dt=tdt,
+                                       backend=backend, seed=seed, progress=progress)
+        rows.setdefault("algorithmic", part["algorithmic"])
+        rows[tier] = dict(part[tier], dt=tdt)
+    result = {"run": str(source), "attention": cfg.attention, "causal": bool(model.config.causal),
+              "windows": int(examples), "tokens": n, "T": T, "backend": backend, "seed": seed, "rows": rows}
+    (out / "lm.json").write_text(json.dumps(result, indent=1, default=_jsonable))
+    lines = [f"# Circuit attention in {source}", "",
+             f"{examples} test windows x {n} tokens, T = {T} s per token, back end {backend}.", "",
+             "| attention | perplexity | next-token agreement with algorithmic | circuits | wall s |", "|---|---|---|---|---|"]
+    for tier, r in rows.items():
+        wall = "" if r.get("wall_s") is None else f"{r['wall_s']:.1f}"
+        lines.append(f"| {tier} | {r['perplexity']:.2f} | {r['agreement']:.4f} | {r.get('circuits') or ''} | {wall} |")
+    (out / "lm.md").write_text("\n".join(lines) + "\n")
     return result
 
 

@@ -23,7 +23,7 @@ def add_arguments(parser):
     parser.add_argument("--hiddens", type=_ints, default=(2, 4, 8, 16), help="m values of the width sweep")
     parser.add_argument("--dt", type=float, default=5e-4, help="integration step, s (default 0.5 ms)")
     parser.add_argument("--source", default="random",
-                        help="'random', or a training run folder of an astromorphic IMDB model (MODEL)")
+                        help="'random', or a training run folder of an astromorphic IMDB classifier or causal LM (MODEL)")
     parser.add_argument("--examples", type=int, default=16, help="test reviews for --source MODEL")
     parser.add_argument("--model-tokens", type=int, default=None,
                         help="tokens kept per review for --source MODEL (default: --tokens)")
@@ -37,6 +37,8 @@ def add_arguments(parser):
                         help="only time circuits/s: one by one in Brian2 against one batched run")
     parser.add_argument("--model-only", action="store_true",
                         help="with --source MODEL: only the model substitution (no random sweeps)")
+    parser.add_argument("--tiers", type=lambda t: tuple(x for x in t.split(",") if x), default=("rate", "spiking"),
+                        help="circuit tiers for a language-model --source (rate,spiking,biophysical)")
     parser.add_argument("--out", default="report", help="output folder (default report/)")
 
 
@@ -59,6 +61,16 @@ def run(args):
         (out / "bench.json").write_text(json.dumps(result, indent=1))
         for how, ratio in result["ratios"].items():
             print(f"{how}: {ratio:.1f}x the circuits/s of one-by-one Brian2")
+        return 0
+    if args.source != "random" and report.is_lm_run(args.source):
+        bad = [t for t in args.tiers if t not in ("rate", "spiking", "biophysical")]
+        if bad:
+            print(f"compare-attention: unknown tier(s) {bad}; choose from rate, spiking, biophysical")
+            return 2
+        result = report.lm_report(out, args.source, examples=args.examples, tokens=args.model_tokens or 32,
+                                  T=args.T, dt=args.dt, backend=args.backend, seed=args.seed, tiers=args.tiers,
+                                  progress=print)
+        print((out / "lm.md").read_text())
         return 0
     if args.model_only:
         if args.source == "random":

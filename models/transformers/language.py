@@ -25,6 +25,7 @@ class CausalLMConfig:
     positions: str = "auto"  # 'auto': none for astromorphic (W_astro carries them), learned otherwise
     tie_embeddings: bool = True  # share the token embedding with the output layer
     norm_first: bool = False  # paper: post-norm decoder block
+    causal: bool = True  # False: attention over the whole window, future tokens included (the leak experiment)
 
     @classmethod
     def deep(cls, **overrides) -> "CausalLMConfig":
@@ -33,7 +34,11 @@ class CausalLMConfig:
 
 
 class CausalLM(nn.Module):
-    """Decoder-only language model; every attention layer is causal (no position sees later tokens)."""
+    """Decoder-only language model; every attention layer is causal (no position sees later tokens).
+
+    ``config.causal=False`` takes the attention equations literally over the whole window (each
+    position sees later tokens, including the one it predicts): only for measuring that leak.
+    """
 
     def __init__(self, config: CausalLMConfig):
         super().__init__()
@@ -41,7 +46,7 @@ class CausalLM(nn.Module):
         self.tok = nn.Embedding(c.vocab_size, c.dim)
         nn.init.normal_(self.tok.weight, std=0.02)
         self.blocks = nn.ModuleList(
-            Block(c.dim, c.heads, c.attention, c.attention_options, causal=True, max_len=c.max_len,
+            Block(c.dim, c.heads, c.attention, c.attention_options, causal=c.causal, max_len=c.max_len,
                   ffn_mult=c.ffn_mult, dropout=c.dropout, norm_first=c.norm_first)
             for _ in range(c.layers))
         self.pos = Positions(resolve_positions(c.positions, self.blocks[0]), c.max_len, c.dim)
