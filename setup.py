@@ -42,7 +42,8 @@ setup(
     ],
     extras_require={
         "torch": ["torch>=2.11"],
-        "test": ["pytest", "hypothesis", "torch>=2.11"],
+        "dask": ["dask[distributed,diagnostics]"],
+        "test": ["pytest", "hypothesis", "torch>=2.11", "dask[distributed]"],
     },
     entry_points={"console_scripts": ["astrosim=astrosim.cli:main"]},
 )
