@@ -9,6 +9,7 @@ equals the single-process one on the same global batch; the logged losses and ac
 summed over ranks. Rank 0 alone prints, writes the logs, the checkpoints and the summary; every
 rank reads the checkpoint on ``--resume``.
 """
+import contextlib
 import os
 import socket
 import subprocess
@@ -71,6 +72,15 @@ class Context:
         box = [bool(flag)]
         dist.broadcast_object_list(box, src=0)
         return box[0]
+
+    @contextlib.contextmanager
+    def main_first(self):
+        """Rank 0 runs the block first (e.g. writes a data cache), the other ranks after it."""
+        if self.active and not self.is_main:
+            self.barrier()
+        yield
+        if self.active and self.is_main:
+            self.barrier()
 
     def barrier(self):
         if self.active:
