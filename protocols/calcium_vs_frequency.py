@@ -58,11 +58,16 @@ def fit_exponent(rates, calcium, baseline=0.0):
     return float(alpha), float(np.exp(log_a)), float(r2)
 
 
-def run(overrides=None, *, seed=None, out=None, report=None):
-    """Run the sweep; returns a dict with ``rates_Hz``, ``calcium_uM`` (per rate), fits and monitors."""
-    p = resolve(PARAMETERS, overrides or {}, NAME)
+def validate(p):
+    """Refuse resolved values that do not fit together (each is checked by ``resolve``); returns ``p``."""
     if p["average_from"] >= p["duration"]:
         raise ValueError(f"{NAME}: average_from ({p['average_from']}) must be before duration ({p['duration']})")
+    return p
+
+
+def run(overrides=None, *, seed=None, out=None, report=None):
+    """Run the sweep; returns a dict with ``rates_Hz``, ``calcium_uM`` (per rate), fits and monitors."""
+    p = validate(resolve(PARAMETERS, overrides or {}, NAME))
     rates = np.asarray(p["rates"] / Hz, dtype=float)
     copies = np.repeat(rates, p["repeats"])
     model = dict(neurons_per_astrocyte=p["neurons_per_astrocyte"], synapses_per_neuron=p["synapses_per_neuron"],
@@ -143,8 +148,7 @@ def run_batch(param_sets, *, seed=None):
         for key, value in p.items():
             if key not in BATCH_PARAMETERS and repr(value) != repr(first[key]):
                 raise ValueError(f"{NAME}: run_batch needs equal {key!r} in every set ({first[key]!r}, {value!r})")
-        if p["average_from"] >= p["duration"]:
-            raise ValueError(f"{NAME}: average_from ({p['average_from']}) must be before duration ({p['duration']})")
+        validate(p)
         if p["engine"] != "astrosim":
             raise ValueError(f"{NAME}: run_batch runs on the astrosim engine")
     rates = [np.atleast_1d(np.asarray(p["rates"] / Hz, dtype=float)) for p in param_sets]
@@ -157,8 +161,10 @@ def run_batch(param_sets, *, seed=None):
                          glu_latch=first["glu_latch"])
     monitor = StateMonitor(net.astrocytes, ["C", "I"], record=True, dt=first["record_dt"], name="astrocyte")
     n_in = len(net.pre)
-    batch_values = [(net.pre, "rate", np.repeat(per_copy["rate"][:, None], n_in, axis=1) * Hz),
-                    (net.synapses, "PR0", per_copy["PR0"]), (net.astrocytes, "glu_latch", per_copy["glu_latch"])]
+    batch_values = [(net.pre, "rate", np.repeat(per_copy["rate"][:, None], n_in, axis=1) * Hz)]
+    for obj, key in ((net.synapses, "PR0"), (net.astrocytes, "glu_latch")):
+        if np.any(per_copy[key] != per_copy[key][0]):  # equal values keep the kernel of a plain run
+            batch_values.append((obj, key, per_copy[key]))
     sim = run_network(net.objects + [monitor], first["duration"], engine="astrosim", seed=seed,
                       batch=len(per_copy["rate"]), batch_values=batch_values)
     data = sim.monitor_data(monitor)

@@ -1,7 +1,8 @@
 """HDF5 input/output: stream monitors while a run goes (`H5Recorder`), `save` Brian2 monitors, `load` files."""
 from .export import save
 from .layout import FORMAT_NAME, FORMAT_VERSION, H5FormatError
-from .reader import MonitorRecord, Recording, load
+from .reader import MonitorRecord, Recording
+from .reader import load as _load_recording
 from .recorder import H5Recorder
 
 __all__ = [
@@ -14,3 +15,14 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
 ]
+
+
+def load(path):
+    """Open an astrosim HDF5 file (:func:`astrosim.io.reader.load`), or a sweep folder (results over its grid)."""
+    from astrosim.sweep import is_sweep_folder  # a sweep folder: astrosim.sweep.load_sweep
+
+    if is_sweep_folder(path):
+        from astrosim.sweep import load_sweep
+
+        return load_sweep(path)
+    return _load_recording(path)

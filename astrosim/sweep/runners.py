@@ -100,6 +100,11 @@ class ProtocolRunner:
             params = resolve(self.module.PARAMETERS, {**self.fixed, **point}, self.name)
         except ProtocolParameterError as err:
             raise SweepInputError(str(err)) from None
+        if hasattr(self.module, "validate"):  # values that do not fit together (e.g. a window after the end)
+            try:
+                self.module.validate(params)
+            except ValueError as err:
+                raise SweepInputError(f"{err} (at {point})") from None
         if params.get("engine", "astrosim") != "astrosim":
             raise SweepInputError(f"{self.name}: a sweep runs on the astrosim engine; drop engine={params['engine']}")
         return params
@@ -187,7 +192,13 @@ class ModelRunner:
                 raise SweepInputError(f"{self.label}: per_copy names {name!r}, which is not a grid axis "
                                       f"({', '.join(sorted(grid)) or 'none'})")
         self._per_copy = tuple(model.per_copy)
-        brian2.Network(*model.objects)  # counts as used: no warning when the objects go away
+        import gc
+
+        from brian2.utils.logger import catch_logs
+
+        with catch_logs():  # the trial build is never run: no 'never included in a network' warning
+            del model
+            gc.collect()
         brian2.start_scope()
 
     def _build(self, params):

@@ -1,5 +1,6 @@
 """A small noisy LIF network for sweep tests: tau is structural, I0 varies per batch copy."""
-from brian2 import NeuronGroup, SpikeMonitor, ms
+import numpy as np
+from brian2 import NeuronGroup, SpikeMonitor, ms, second
 
 from astrosim.sweep import Model
 
@@ -17,6 +18,4 @@ def noisy_lif(tau, I0, n=4):
 
 
 def _first_spike(data):
-    import numpy as np
-
-    return np.array([t[0] if len(t) else np.nan for t in data["t"]]) * ms / ms
+    return np.array([t[0] if len(t) else np.nan for t in data["t"]]) * second
