@@ -45,7 +45,8 @@ setup(
         # NWB / Neo / SONATA export and analysis (astrosim export, astrosim.io.to_neo); libsonata and
         # bmtk are the SONATA readers the export is checked with
         "export": ["pynwb>=3.0", "neo>=0.13", "elephant>=1.1", "libsonata>=0.1.20", "bmtk>=1.1"],
-        "test": ["pytest", "hypothesis", "torch>=2.11",
+        "dask": ["dask[distributed,diagnostics]"],
+        "test": ["pytest", "hypothesis", "torch>=2.11", "dask[distributed]",
                  "pynwb>=3.0", "neo>=0.13", "elephant>=1.1", "libsonata>=0.1.20", "bmtk>=1.1"],
     },
     entry_points={"console_scripts": ["astrosim=astrosim.cli:main"]},

@@ -11,7 +11,7 @@ _LAZY = {
     "run_script": ("astrosim.engine", "run_script"),
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = ["__version__", "sweep", *_LAZY]
 
 
 def __getattr__(name):
@@ -22,6 +22,10 @@ def __getattr__(name):
         value = getattr(importlib.import_module(module), attr)
         globals()[name] = value
         return value
+    if name == "sweep":  # a callable package: astrosim.sweep(protocol_or_build, grid, out=...)
+        import importlib
+
+        return importlib.import_module("astrosim.sweep")
     raise AttributeError(f"module 'astrosim' has no attribute {name!r}")
 
 

@@ -17,7 +17,8 @@ from astrosim.models.astrocytes import li_rinzel
 
 from ._base import Parameter, protocol_metadata, resolve, run_network, write_output
 
-__all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "fit_exponent", "PAPER_FIG3"]
+__all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "fit_exponent", "PAPER_FIG3", "BATCH_PARAMETERS",
+           "copies", "run_batch"]
 
 NAME = "calcium_vs_frequency"
 SUMMARY = "paper Fig. 3: AN-model mean astrocytic Ca2+ vs presynaptic rate (1-10 Hz), fitted exponent alpha"
@@ -44,6 +45,8 @@ PARAMETERS = (
 
 def fit_exponent(rates, calcium, baseline=0.0):
     """Least-squares fit of ``calcium - baseline = A rates**alpha`` in log-log space; returns (alpha, A, r2)."""
+    if len(np.atleast_1d(rates)) < 2:
+        return float("nan"), float("nan"), float("nan")
     x = np.log(np.asarray(rates, dtype=float))
     y_lin = np.asarray(calcium, dtype=float) - baseline
     if np.any(y_lin <= 0):
@@ -55,11 +58,16 @@ def fit_exponent(rates, calcium, baseline=0.0):
     return float(alpha), float(np.exp(log_a)), float(r2)
 
 
-def run(overrides=None, *, seed=None, out=None, report=None):
-    """Run the sweep; returns a dict with ``rates_Hz``, ``calcium_uM`` (per rate), fits and monitors."""
-    p = resolve(PARAMETERS, overrides or {}, NAME)
+def validate(p):
+    """Refuse resolved values that do not fit together (each is checked by ``resolve``); returns ``p``."""
     if p["average_from"] >= p["duration"]:
         raise ValueError(f"{NAME}: average_from ({p['average_from']}) must be before duration ({p['duration']})")
+    return p
+
+
+def run(overrides=None, *, seed=None, out=None, report=None):
+    """Run the sweep; returns a dict with ``rates_Hz``, ``calcium_uM`` (per rate), fits and monitors."""
+    p = validate(resolve(PARAMETERS, overrides or {}, NAME))
     rates = np.asarray(p["rates"] / Hz, dtype=float)
     copies = np.repeat(rates, p["repeats"])
     model = dict(neurons_per_astrocyte=p["neurons_per_astrocyte"], synapses_per_neuron=p["synapses_per_neuron"],
@@ -88,6 +96,15 @@ def run(overrides=None, *, seed=None, out=None, report=None):
     else:
         t = np.asarray(monitor.t / second)
         calcium, ip3 = np.asarray(monitor.C / umolar), np.asarray(monitor.I / umolar)
+    result = _summarise(p, rates, t, calcium, ip3)
+    result.update(monitors={"astrocyte": monitor}, sim=sim)
+    if out is not None and not batched:
+        write_output(out, result["monitors"], protocol=NAME, params=p, summary=result["summary"], seed=seed)
+    return result
+
+
+def _summarise(p, rates, t, calcium, ip3):
+    """Means over the averaging window and repeats, and the fitted exponents, of one parameter set."""
     window = t >= float(p["average_from"])
     per_copy = calcium[:, window].mean(axis=1)
     mean_ca = per_copy.reshape(len(rates), p["repeats"]).mean(axis=1)
@@ -97,7 +114,7 @@ def run(overrides=None, *, seed=None, out=None, report=None):
                                            **{k: an_model.PARAMETERS[k] for k in li_rinzel.PARAMETERS}) / umolar)
     alpha_raw = fit_exponent(rates, mean_ca)
     alpha_above = fit_exponent(rates, mean_ca, baseline=rest)
-    result = {
+    return {
         "protocol": NAME, "params": p, "rates_Hz": rates, "calcium_uM": mean_ca, "calcium_sem_uM": sem_ca,
         "ip3_uM": ip3[:, window].mean(axis=1).reshape(len(rates), p["repeats"]).mean(axis=1),
         "t": t, "calcium_traces_uM": calcium[:: p["repeats"]], "rest_uM": rest,
@@ -105,11 +122,59 @@ def run(overrides=None, *, seed=None, out=None, report=None):
                     "r2_above_rest": alpha_above[2], "calcium_uM": mean_ca.tolist(), "rates_Hz": rates.tolist(),
                     "paper_alpha_raw": fit_exponent(PAPER_FIG3["rate_Hz"], PAPER_FIG3["Ca_uM"])[0],
                     "paper_alpha_above_rest": fit_exponent(PAPER_FIG3["rate_Hz"], PAPER_FIG3["Ca_uM"], rest)[0]},
-        "monitors": {"astrocyte": monitor}, "sim": sim,
     }
-    if out is not None and not batched:
-        write_output(out, result["monitors"], protocol=NAME, params=p, summary=result["summary"], seed=seed)
-    return result
+
+
+#: Parameters that may differ between the parameter sets of one batched run (``run_batch``, sweeps).
+BATCH_PARAMETERS = ("rates", "PR0", "glu_latch", "average_from")
+
+
+def copies(p):
+    """Batch copies one parameter set takes: one per rate and repeat."""
+    return len(np.atleast_1d(np.asarray(p["rates"] / Hz))) * p["repeats"]
+
+
+def run_batch(param_sets, *, seed=None):
+    """Run resolved parameter sets that differ only in :data:`BATCH_PARAMETERS` as one batched engine run.
+
+    The copies of each set follow one another in order (rate-major, then repeats), so the set at
+    copy offset ``k`` gets the engine's random streams ``k, k+1, ...`` of ``seed``. Returns one
+    summary dict per set.
+    """
+    first = param_sets[0]
+    for p in param_sets:
+        for key, value in p.items():
+            if key not in BATCH_PARAMETERS and repr(value) != repr(first[key]):
+                raise ValueError(f"{NAME}: run_batch needs equal {key!r} in every set ({first[key]!r}, {value!r})")
+        validate(p)
+        if p["engine"] != "astrosim":
+            raise ValueError(f"{NAME}: run_batch runs on the astrosim engine")
+    rates = [np.atleast_1d(np.asarray(p["rates"] / Hz, dtype=float)) for p in param_sets]
+    per_copy = {"rate": np.concatenate([np.repeat(r, p["repeats"]) for r, p in zip(rates, param_sets)])}
+    for key in ("PR0", "glu_latch"):
+        per_copy[key] = np.concatenate([np.full(len(r) * p["repeats"], float(p[key]))
+                                        for r, p in zip(rates, param_sets)])
+    net = an_model.build(1, rate=per_copy["rate"][0] * Hz, neurons_per_astrocyte=first["neurons_per_astrocyte"],
+                         synapses_per_neuron=first["synapses_per_neuron"], PR0=first["PR0"],
+                         glu_latch=first["glu_latch"])
+    monitor = StateMonitor(net.astrocytes, ["C", "I"], record=True, dt=first["record_dt"], name="astrocyte")
+    n_in = len(net.pre)
+    batch_values = [(net.pre, "rate", np.repeat(per_copy["rate"][:, None], n_in, axis=1) * Hz)]
+    for obj, key in ((net.synapses, "PR0"), (net.astrocytes, "glu_latch")):
+        if np.any(per_copy[key] != per_copy[key][0]):  # equal values keep the kernel of a plain run
+            batch_values.append((obj, key, per_copy[key]))
+    sim = run_network(net.objects + [monitor], first["duration"], engine="astrosim", seed=seed,
+                      batch=len(per_copy["rate"]), batch_values=batch_values)
+    data = sim.monitor_data(monitor)
+    t = np.asarray(data["t"])
+    calcium = np.asarray(data["C"])[:, :, 0] / float(umolar)
+    ip3 = np.asarray(data["I"])[:, :, 0] / float(umolar)
+    summaries, start = [], 0
+    for r, p in zip(rates, param_sets):
+        stop = start + len(r) * p["repeats"]
+        summaries.append(_summarise(p, r, t, calcium[start:stop], ip3[start:stop])["summary"])
+        start = stop
+    return summaries
 
 
 def plot(result, path):

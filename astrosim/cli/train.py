@@ -44,9 +44,14 @@ def add_arguments(parser):
     parser.add_argument("--out", help="run folder (default runs/TASK-KIND-sSEED)")
     parser.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--nproc", type=int, help="train on N processes with DDP (runs torchrun; --batch-size is global)")
 
 
 def run(args):
+    from astrosim.train import distributed  # --- several processes (DDP, docs/training.md) ---
+    if args.nproc and args.nproc > 1 and "WORLD_SIZE" not in __import__("os").environ:
+        return distributed.launch(args.nproc, distributed.train_argv())
+    args.device = distributed.setup_from_env(args.device)  # --- end DDP ---
     from astrosim.train.session import make_config, run_training
 
     out = args.out or f"runs/{args.task}-{args.attention}-s{args.seed}"

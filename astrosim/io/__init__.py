@@ -6,7 +6,8 @@ from .export import save
 from .layout import FORMAT_NAME, FORMAT_VERSION, H5FormatError
 from .neo import to_neo
 from .nwb import to_nwb
-from .reader import MonitorRecord, Recording, load
+from .reader import MonitorRecord, Recording
+from .reader import load as _load_recording
 from .recorder import H5Recorder
 from .recover import recover
 from .sonata import to_sonata
@@ -25,3 +26,14 @@ __all__ = [
     "to_sonata",
     "recover",
 ]
+
+
+def load(path):
+    """Open an astrosim HDF5 file (:func:`astrosim.io.reader.load`), or a sweep folder (results over its grid)."""
+    from astrosim.sweep import is_sweep_folder  # a sweep folder: astrosim.sweep.load_sweep
+
+    if is_sweep_folder(path):
+        from astrosim.sweep import load_sweep
+
+        return load_sweep(path)
+    return _load_recording(path)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from astrosim.train import distributed
 from astrosim.train.checkpoint import load_checkpoint, save_checkpoint
 from astrosim.train.progress import Progress
 from astrosim.train.runlog import json_safe, write_history
@@ -132,6 +133,8 @@ def train(cfg, model, data, *, meta=None, on_epoch_end=None, on_step=None):
     out.mkdir(parents=True, exist_ok=True)
     device = pick_device(cfg.device)
     model.to(device)
+    dist = distributed.current()  # DDP under torchrun: rank 0 writes; ranks share each global batch
+    net, data = dist.wrap(model, device), dist.shard(data)
     optimizer = torch.optim.AdamW(_param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=(0.9, 0.98))
     steps_per_epoch = data.steps(cfg.batch_size)
     scheduler = _schedule(optimizer, cfg.epochs * steps_per_epoch, cfg.warmup, cfg.min_lr_ratio)
@@ -140,16 +143,19 @@ def train(cfg, model, data, *, meta=None, on_epoch_end=None, on_step=None):
     if cfg.resume and ckpt.exists():
         state = load_checkpoint(ckpt, model=model, optimizer=optimizer, scheduler=scheduler, map_location=device)
         history, start_epoch = state["history"], state["epoch"]
-        print(f"resuming {out} after epoch {start_epoch}")
+        if dist.is_main:
+            print(f"resuming {out} after epoch {start_epoch}")
     elif (out / "metrics.jsonl").exists() and not cfg.resume:
         raise FileExistsError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
+    dist.barrier()
     params = count_parameters(model)
     info = {"config": asdict(cfg), "parameters": params, "device": str(device),
             "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu",
             "torch": torch.__version__, "train_examples": data.size("train"), "test_examples": data.size("test"),
             "steps_per_epoch": steps_per_epoch, **(meta or {})}
-    (out / "config.json").write_text(json.dumps(json_safe(info), indent=1))
-    write_history(out, history)
+    if dist.is_main:
+        (out / "config.json").write_text(json.dumps(json_safe(info), indent=1))
+        write_history(out, history)
     status, diverged_at = "completed", None
     started = time.perf_counter()
     if device.type == "cuda":
@@ -157,7 +163,7 @@ def train(cfg, model, data, *, meta=None, on_epoch_end=None, on_step=None):
     for epoch in range(start_epoch + 1, cfg.epochs + 1):
         if cfg.time_budget and history:
             per_epoch = sum(r["epoch_s"] + r["eval_s"] for r in history[start_epoch:] or history) / max(1, len(history[start_epoch:] or history))
-            if time.perf_counter() - started + per_epoch > cfg.time_budget:
+            if dist.agree(time.perf_counter() - started + per_epoch > cfg.time_budget):
                 status = "time-budget"
                 break
         model.train()
@@ -165,13 +171,13 @@ def train(cfg, model, data, *, meta=None, on_epoch_end=None, on_step=None):
         loss_sum = torch.zeros((), device=device, dtype=torch.float64)
         correct = torch.zeros((), device=device, dtype=torch.long)
         seen = 0
-        bar = Progress(steps_per_epoch, f"{cfg.task}/{cfg.attention} s{cfg.seed} e{epoch}/{cfg.epochs}", enabled=cfg.progress)
+        bar = Progress(steps_per_epoch, f"{cfg.task}/{cfg.attention} s{cfg.seed} e{epoch}/{cfg.epochs}", enabled=cfg.progress and dist.is_main)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         t0 = time.perf_counter()
         for step, (inputs, targets) in enumerate(data.epoch_batches(cfg.batch_size, gen)):
             with _autocast(device, cfg.amp):
-                logits = model(*inputs)
+                logits = net(*inputs)
             loss, hits, n = data.loss_and_correct(logits, targets)
             optimizer.zero_grad(set_to_none=True)
             (loss / n).backward()
@@ -183,7 +189,7 @@ def train(cfg, model, data, *, meta=None, on_epoch_end=None, on_step=None):
             correct += hits
             seen += n
             if step % 50 == 49 or step == steps_per_epoch - 1:
-                running = float(loss_sum) / seen
+                running = float(dist.total(loss_sum)) / dist.total(seen)
                 if not math.isfinite(running):
                     diverged_at = {"epoch": epoch, "step": step + 1}
                     break
@@ -194,11 +200,13 @@ def train(cfg, model, data, *, meta=None, on_epoch_end=None, on_step=None):
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         train_s = time.perf_counter() - t0
+        loss_sum, correct, seen = dist.total(loss_sum), dist.total(correct), dist.total(seen)
         if diverged_at is not None:
             status = "diverged"
             history.append({"epoch": epoch, "status": "diverged", "diverged_at_step": diverged_at["step"],
                             "train_loss": float("nan")})
-            write_history(out, history)
+            if dist.is_main:
+                write_history(out, history)
             print(f"DIVERGED: training loss became non-finite at epoch {epoch}, step {diverged_at['step']}")
             break
         t1 = time.perf_counter()
@@ -213,11 +221,13 @@ def train(cfg, model, data, *, meta=None, on_epoch_end=None, on_step=None):
             record["train_ppl"] = math.exp(min(record["train_loss"], 700))
             record["tokens_per_s"] = seen / train_s
         history.append(record)
-        save_checkpoint(ckpt, model=model, optimizer=optimizer, scheduler=scheduler, epoch=epoch, history=history)
-        write_history(out, history)
+        if dist.is_main:
+            save_checkpoint(ckpt, model=model, optimizer=optimizer, scheduler=scheduler, epoch=epoch, history=history)
+            write_history(out, history)
         shown = f"test ppl {test['ppl']:.2f}" if data.kind == "lm" else f"test acc {test['acc']:.4f}"
-        print(f"epoch {epoch}: train loss {record['train_loss']:.4f} {shown} "
-              f"({train_s:.1f}s, {record['examples_per_s']:.0f} ex/s)", flush=True)
+        if dist.is_main:
+            print(f"epoch {epoch}: train loss {record['train_loss']:.4f} {shown} "
+                  f"({train_s:.1f}s, {record['examples_per_s']:.0f} ex/s)", flush=True)
         if not math.isfinite(test["loss"]):
             status, diverged_at = "diverged", {"epoch": epoch, "step": "eval"}
             print(f"DIVERGED: test loss is non-finite after epoch {epoch}")
@@ -227,5 +237,6 @@ def train(cfg, model, data, *, meta=None, on_epoch_end=None, on_step=None):
     done = [r for r in history if r.get("status") != "diverged"]
     summary = {"status": status, "epochs_done": len(done), "parameters": params, "diverged_at": diverged_at,
                "final": done[-1] if done else None}
-    (out / "summary.json").write_text(json.dumps(json_safe(summary), indent=1))
+    if dist.is_main:
+        (out / "summary.json").write_text(json.dumps(json_safe(summary), indent=1))
     return summary

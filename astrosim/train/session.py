@@ -4,6 +4,7 @@ from pathlib import Path
 
 import torch
 
+from astrosim.train import distributed
 from astrosim.train.loop import TrainConfig, evaluate_model, pick_device, train
 from astrosim.train.tasks import build_model, load_task_data, settings_for
 
@@ -23,8 +24,9 @@ def make_config(task, attention, out, *, preset=None, model=None, data=None, **o
 
 def _setup(cfg, source=None):
     device = pick_device(cfg.device)
-    data, meta = load_task_data(cfg.task, device, limit=cfg.limit, limit_test=cfg.limit_test,
-                                data_options=cfg.data, source=source)
+    with distributed.current().main_first():  # DDP: rank 0 fills the data cache before the others read it
+        data, meta = load_task_data(cfg.task, device, limit=cfg.limit, limit_test=cfg.limit_test,
+                                    data_options=cfg.data, source=source)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.task, cfg.attention, meta, cfg.model, preset=cfg.preset)
     return device, data, meta, model
