@@ -71,9 +71,10 @@ class AstromorphicAttention(_MultiHead):
         Bias in the q/k/v and output projections.
     backend : {'auto', 'torch', 'triton'}
         Where the sigmoid store runs. ``'auto'``: the Triton kernels
-        (:mod:`astrosim.attention.triton_astro`) for CUDA inputs when Triton is installed, the
-        options have the sigmoid and the head width is a power of two >= 16; the PyTorch
-        linear-time path otherwise (always on the CPU). ``'triton'`` insists on the kernels (on the
+        (:mod:`astrosim.attention.triton_astro`) for causal layers on CUDA inputs when Triton is
+        installed, the options have the sigmoid and the head width is a power of two >= 16; the
+        PyTorch linear-time path otherwise (always on the CPU, and for non-causal layers, whose
+        store is two matrix products that cuBLAS already does faster than the whole Triton path). ``'triton'`` insists on the kernels (on the
         CPU only under ``TRITON_INTERPRET=1``); ``'torch'`` never uses them.
     """
 
@@ -151,7 +152,7 @@ class AstromorphicAttention(_MultiHead):
             return True
         from astrosim.attention.triton_astro import triton_available
 
-        return x.is_cuda and usable and triton_available()
+        return x.is_cuda and self.causal and usable and triton_available()
 
     def extra_repr(self):
         return (f"dim={self.dim}, heads={self.heads}, causal={self.causal}, max_len={self.max_len}, "
