@@ -69,11 +69,21 @@ class AstromorphicAttention(_MultiHead):
         Recompute causal sigmoid chunks in backward (bounded memory).
     bias : bool
         Bias in the q/k/v and output projections.
+    backend : {'auto', 'torch', 'triton'}
+        Where the sigmoid store runs. ``'auto'``: the Triton kernels
+        (:mod:`astrosim.attention.triton_astro`) for causal layers on CUDA inputs when Triton is
+        installed, the options have the sigmoid and the head width is a power of two >= 16; the
+        PyTorch linear-time path otherwise (always on the CPU, and for non-causal layers, whose
+        store is two matrix products that cuBLAS already does faster than the whole Triton path). ``'triton'`` insists on the kernels (on the
+        CPU only under ``TRITON_INTERPRET=1``); ``'torch'`` never uses them.
     """
 
     def __init__(self, dim, heads, *, causal=False, max_len=None, options: AstromorphicOptions | None = None,
-                 chunk_size: int = 32, checkpoint: bool = True, bias: bool = True):
+                 chunk_size: int = 32, checkpoint: bool = True, bias: bool = True, backend: str = "auto"):
         super().__init__(dim, heads, causal, bias)
+        if backend not in _BACKENDS:
+            raise ValueError(f"astromorphic attention: backend must be one of {_BACKENDS}, got {backend!r}")
+        self.backend = backend
         self.options = options or AstromorphicOptions()
         self.chunk_size, self.checkpoint = int(chunk_size), bool(checkpoint)
         self.max_len = max_len
@@ -109,7 +119,7 @@ class AstromorphicAttention(_MultiHead):
         if self.options.positional and N > self.max_len:
             raise ValueError(f"astromorphic attention: sequence length {N} exceeds max_len={self.max_len}")
         q, k, v = self._split(x)
-        dtype = _compute_dtype(q)
+        dtype, x_dtype = _compute_dtype(q), q.dtype
         with torch.autocast(x.device.type, enabled=False):
             q, k, v = q.to(dtype), k.to(dtype), v.to(dtype)
             phi_q, phi_k = feature_map(q), feature_map(k)
@@ -120,13 +130,40 @@ class AstromorphicAttention(_MultiHead):
             if self.options.positional:
                 w = self.astrocyte_weights(dtype)[:, :, :N].transpose(-1, -2)  # (H, N, hd)
                 kappa = phi_k + (w if live is None else w * live[..., None])
+            if self._use_triton(x):
+                from astrosim.attention.triton_astro import astromorphic_triton
+
+                return astromorphic_triton(phi_q, phi_k, kappa, v, live=live, options=self.options,
+                                           causal=self.causal, kernel_dtype=x_dtype)
             out = astromorphic_linear_time(phi_q, phi_k, kappa, v, live=live, options=self.options,
                                            causal=self.causal, chunk_size=self.chunk_size,
                                            use_checkpoint=self.checkpoint)
         return out
 
+    def _use_triton(self, x) -> bool:
+        if self.backend == "torch":
+            return False
+        usable = self.options.sigma and _pow2(self.head_dim)
+        if self.backend == "triton":
+            if not usable:
+                raise ValueError("astromorphic attention: backend='triton' needs options.sigma=True and a "
+                                 f"power-of-two head width >= 16 (got sigma={self.options.sigma}, "
+                                 f"head width {self.head_dim})")
+            return True
+        from astrosim.attention.triton_astro import triton_available
+
+        return x.is_cuda and self.causal and usable and triton_available()
+
     def extra_repr(self):
-        return f"dim={self.dim}, heads={self.heads}, causal={self.causal}, max_len={self.max_len}, options={self.options}"
+        return (f"dim={self.dim}, heads={self.heads}, causal={self.causal}, max_len={self.max_len}, "
+                f"backend={self.backend}, options={self.options}")
+
+
+_BACKENDS = ("auto", "torch", "triton")
+
+
+def _pow2(n: int) -> bool:
+    return n >= 16 and not n & (n - 1)
 
 
 def _edges(M, P):
@@ -140,10 +177,10 @@ class LinearAttention(AstromorphicAttention):
     """Katharopoulos et al. linear attention: phi(q_i) sum_t phi(k_t) v_t^T / (phi(q_i) . sum_t phi(k_t))."""
 
     def __init__(self, dim, heads, *, causal=False, max_len=None, eps: float = 1e-6, chunk_size: int = 32,
-                 checkpoint: bool = True, bias: bool = True):
+                 checkpoint: bool = True, bias: bool = True, backend: str = "auto"):
         opts = AstromorphicOptions(sigma=False, scale=1.0, alpha=1.0, positional=False, eps=eps)
         super().__init__(dim, heads, causal=causal, max_len=max_len, options=opts, chunk_size=chunk_size,
-                         checkpoint=checkpoint, bias=bias)
+                         checkpoint=checkpoint, bias=bias, backend=backend)
 
 
 class SoftmaxAttention(_MultiHead):
@@ -171,7 +208,7 @@ class SoftmaxAttention(_MultiHead):
         return out.masked_fill(empty, 0.0)
 
 
-_MODULE_KWARGS = ("chunk_size", "checkpoint", "bias")
+_MODULE_KWARGS = ("chunk_size", "checkpoint", "bias", "backend")
 
 
 def build_attention(kind: str, dim: int, heads: int, *, causal: bool = False, max_len: int | None = None,
@@ -192,7 +229,8 @@ def build_attention(kind: str, dim: int, heads: int, *, causal: bool = False, ma
         fixes no options for linear and softmax attention, so for them both presets are the same.
     **options
         :class:`~astrosim.attention.AstromorphicOptions` fields (astromorphic, kozachkov),
-        ``eps`` (linear), and module settings ``chunk_size``, ``checkpoint``, ``bias``.
+        ``eps`` (linear), and module settings ``chunk_size``, ``checkpoint``, ``bias``, ``backend``
+        (astromorphic family: ``'auto'``, ``'torch'`` or ``'triton'``; ignored by softmax).
 
     Returns
     -------
@@ -210,7 +248,8 @@ def build_attention(kind: str, dim: int, heads: int, *, causal: bool = False, ma
             raise TypeError(f"linear attention: unknown option(s) {sorted(set(options) - allowed)}; known: ['eps']")
         return LinearAttention(dim, heads, causal=causal, max_len=max_len, **options, **module_kwargs)
     if kind == "softmax":
-        module_kwargs.pop("chunk_size", None), module_kwargs.pop("checkpoint", None)
+        for key in ("chunk_size", "checkpoint", "backend"):
+            module_kwargs.pop(key, None)
         if options:
             raise TypeError(f"softmax attention takes no options, got {sorted(options)}")
         return SoftmaxAttention(dim, heads, causal=causal, max_len=max_len, **module_kwargs)
