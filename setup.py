@@ -43,6 +43,8 @@ setup(
     extras_require={
         "torch": ["torch>=2.11"],
         "test": ["pytest", "hypothesis", "torch>=2.11"],
+        # NEST only makes the reference fixture and runs the side-by-side benchmark (not CI)
+        "nest": ["nest-simulator==3.10.0"],
     },
     entry_points={"console_scripts": ["astrosim=astrosim.cli:main"]},
 )
