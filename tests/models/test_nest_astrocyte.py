@@ -206,3 +206,23 @@ def test_bad_settings_are_refused_with_the_models_name():
     astro = lr_1994_nest.build(1, sic_delay=None)
     with pytest.raises(ValueError, match="no SIC output"):
         sic_connection.build(astro, aeif_cond_alpha_astro.build(1))
+
+
+def test_per_synapse_sic_equals_the_astrocytes_sic_without_delay():
+    """The two sic_connection forms give the same current (after the first step) when D = 0."""
+    from brian2 import run
+
+    defaultclock.dt = 0.1 * ms
+    currents = []
+    for per_synapse in (False, True):
+        astro = lr_1994_nest.build(2, sic_delay=None if per_synapse else 0 * ms)
+        astro.Ca_astro = [0.3, 0.5] * umolar  # above the SIC threshold from the start
+        neurons = aeif_cond_alpha_astro.build(3)
+        link = sic_connection.build(astro, neurons, per_synapse=per_synapse)
+        link.connect(i=[0, 1, 1, 0], j=[0, 0, 1, 2])
+        link.weight = [1, 2, 3, 4] * pA
+        mon = StateMonitor(neurons, "I_SIC", record=True, when="after_groups")
+        run(2 * ms)
+        currents.append(np.asarray(mon.I_SIC / pA)[:, 1:])
+    assert np.all(currents[0] > 0)
+    np.testing.assert_allclose(currents[1], currents[0], rtol=1e-13)
