@@ -48,6 +48,8 @@ setup(
         "dask": ["dask[distributed,diagnostics]"],
         "test": ["pytest", "hypothesis", "torch>=2.11", "dask[distributed]",
                  "pynwb>=3.0", "neo>=0.13", "elephant>=1.1", "libsonata>=0.1.20", "bmtk>=1.1"],
+        # NEST only makes the reference fixture and runs the side-by-side benchmark (not CI)
+        "nest": ["nest-simulator==3.10.0"],
     },
     entry_points={"console_scripts": ["astrosim=astrosim.cli:main"]},
 )

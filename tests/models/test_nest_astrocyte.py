@@ -155,3 +155,74 @@ def test_network_statistics_agree_with_nest():
         centre, spread = nest[key].mean(), nest[key].std()
         assert abs(ours[key] - centre) <= 3 * spread + rel * abs(centre), (key, ours[key], nest[key])
     assert ours["sic_active_fraction"] == pytest.approx(nest["sic_active_fraction"].mean(), abs=0.05)
+
+
+def test_tsodyks_synapse_releases_follow_nests_propagators():
+    """Releases of a spike train equal NEST's update (exact propagators, written out here in numpy)."""
+    from brian2 import NeuronGroup
+
+    from astrosim.models.synapses import tsodyks_2000
+
+    defaultclock.dt = 0.1 * ms
+    times = np.array([5.0, 12.0, 13.5, 40.0, 41.0, 41.5, 200.0])  # ms
+    gen = SpikeGeneratorGroup(1, np.zeros(len(times), int), times * ms)
+    target = NeuronGroup(1, "received : 1")
+    syn = tsodyks_2000.build(gen, target, "received_post += {release}", tau_psc=2 * ms, tau_rec=50 * ms)
+    syn.connect()
+    syn.weight = 1.0
+    syn.x = 1.0
+    mon = StateMonitor(target, "received", record=0, when="end")
+    astrosim.Simulator(Network(gen, target, syn, mon)).run(250 * ms)
+    got = np.diff(np.concatenate([[0.0], np.asarray(mon.received[0])]))
+    got = got[got != 0]
+    # NEST tsodyks_synapse, tau_fac = 0 (u = U at every spike), from its source's propagators
+    U, tau_psc, tau_rec = 0.5, 2.0, 50.0
+    x, y, last, expected = 1.0, 0.0, 0.0, []
+    for t in times:
+        h = t - last
+        p_yy, p_zz = np.exp(-h / tau_psc), np.expm1(-h / tau_rec)
+        p_xy = (p_zz * tau_rec - (p_yy - 1.0) * tau_psc) / (tau_psc - tau_rec)
+        z = 1.0 - x - y
+        x += p_xy * y - p_zz * z
+        y *= p_yy
+        release = U * x
+        x -= release
+        y += release
+        expected.append(release)
+        last = t
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_bad_settings_are_refused_with_the_models_name():
+    from astrosim.models._params import ParameterError
+
+    defaultclock.dt = 0.1 * ms
+    with pytest.raises(ValueError, match="sic_delay"):
+        lr_1994_nest.build(1, sic_delay=0.15 * ms)
+    with pytest.raises(ParameterError, match="astrocyte_lr_1994"):
+        lr_1994_nest.build(1, Km_SERCA=0.1 * mV)
+    with pytest.raises(ValueError, match="Delta_T"):
+        aeif_cond_alpha_astro.build(1, Delta_T=0 * mV)
+    astro = lr_1994_nest.build(1, sic_delay=None)
+    with pytest.raises(ValueError, match="no SIC output"):
+        sic_connection.build(astro, aeif_cond_alpha_astro.build(1))
+
+
+def test_per_synapse_sic_equals_the_astrocytes_sic_without_delay():
+    """The two sic_connection forms give the same current (after the first step) when D = 0."""
+    from brian2 import run
+
+    defaultclock.dt = 0.1 * ms
+    currents = []
+    for per_synapse in (False, True):
+        astro = lr_1994_nest.build(2, sic_delay=None if per_synapse else 0 * ms)
+        astro.Ca_astro = [0.3, 0.5] * umolar  # above the SIC threshold from the start
+        neurons = aeif_cond_alpha_astro.build(3)
+        link = sic_connection.build(astro, neurons, per_synapse=per_synapse)
+        link.connect(i=[0, 1, 1, 0], j=[0, 0, 1, 2])
+        link.weight = [1, 2, 3, 4] * pA
+        mon = StateMonitor(neurons, "I_SIC", record=True, when="after_groups")
+        run(2 * ms)
+        currents.append(np.asarray(mon.I_SIC / pA)[:, 1:])
+    assert np.all(currents[0] > 0)
+    np.testing.assert_allclose(currents[1], currents[0], rtol=1e-13)
