@@ -17,7 +17,7 @@ def _order_warnings(synapse_name):
     try:
         b.prefs.codegen.target = "numpy"
         # the AN model's form: release probability from postsynaptic state, stochastic release
-        G = b.NeuronGroup(3, "dv/dt = -v/(10*ms) : volt\nmodulation = 1 + v/mV : 1", threshold="v > 1*mV",
+        G = b.NeuronGroup(3, "dv/dt = -v/(10*ms) : volt\nx : 1\nmodulation = 1 + x : 1", threshold="v > 1*mV",
                           reset="v = 0*mV", method="exact")
         S = b.Synapses(G, G, "PR = clip(0.3*modulation_post, 0, 1) : 1",
                        on_pre="released = int(rand() < PR)\nv_post += 1*mV * released", name=synapse_name)
