@@ -247,7 +247,7 @@ def value_text(value):
 def protocol_metadata(protocol, params, seed=None):
     """Metadata items of a protocol run: enough for ``astrosim rerun`` (name, exact values, seed)."""
     return {"description": f"astrosim protocol {protocol}", "protocol": protocol, "seed": seed,
-            "parameters": json.dumps({k: repr(v) for k, v in params.items()}),
+            "parameters": json.dumps({k: _shown(v, None) for k, v in params.items()}),  # for people
             "protocol_values": json.dumps({k: value_text(v) for k, v in params.items()})}
 
 
