@@ -29,17 +29,24 @@ def plot_outputs(panels: dict, path, *, title: str = "", groups: dict | None = N
     plt = _plt()
     arrays = [np.asarray(a, float) for a in panels.values()]
     groups = groups or {}
-    limits = {}
+    limits, members = {}, {}
     for label, a in zip(panels, arrays):
         key = groups.get(label, label)
         limits[key] = max(limits.get(key, 0.0), float(np.abs(a).max()))
-    fig, axes = plt.subplots(1, len(arrays), figsize=(2.6 * len(arrays), 3.2), squeeze=False)
+        members.setdefault(key, []).append(label)
+    # constrained layout leaves room for every colour bar and its tick labels (no overlaps)
+    fig, axes = plt.subplots(1, len(arrays), figsize=(2.9 * len(arrays), 3.4), squeeze=False, sharey=True,
+                             layout="constrained")
+    images = {}
     for ax, (label, a) in zip(axes[0], zip(panels, arrays)):
         lim = limits[groups.get(label, label)] or 1.0
-        im = ax.imshow(a, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
+        images[label] = ax.imshow(a, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
         ax.set_title(label, fontsize=9)
         ax.set_xlabel("feature")
-        fig.colorbar(im, ax=ax, shrink=0.8)
+    by_label = dict(zip(panels, axes[0]))
+    for key, labels in members.items():  # one bar per colour scale, beside the last panel using it
+        fig.colorbar(images[labels[-1]], ax=by_label[labels[-1]], shrink=0.85, pad=0.02,
+                     label="shared scale" if len(labels) > 1 else None)
     axes[0][0].set_ylabel("token (query)")
     if title:
         fig.suptitle(title, fontsize=10)

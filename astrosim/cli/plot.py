@@ -7,11 +7,17 @@ KINDS = ("raster", "traces", "rates", "calcium", "summary")
 
 def _time(text):
     """Seconds from '250ms', '1.5 s', '0.2' (seconds)."""
+    import argparse
+
+    raw = text
     text = text.strip().replace(" ", "")
-    for suffix, scale in (("ms", 1e-3), ("us", 1e-6), ("s", 1.0)):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * scale
-    return float(text)
+    try:
+        for suffix, scale in (("ms", 1e-3), ("us", 1e-6), ("s", 1.0)):
+            if text.endswith(suffix):
+                return float(text[: -len(suffix)]) * scale
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a time (e.g. 250ms, 1.5s, 0.2)") from None
 
 
 def add_arguments(parser):
@@ -31,8 +37,9 @@ def add_arguments(parser):
 def run(args):
     import sys
 
-    from astrosim.io import H5FormatError
     from astrosim.plotting import plot_file
+
+    from ._errors import CommandError
 
     options = {}
     if args.kind == "raster":
@@ -43,11 +50,23 @@ def run(args):
         options.update(variable=args.var[0] if args.var else None, threshold=args.threshold, batch=args.batch)
     elif args.kind == "rates":
         options.update(batch=args.batch)
-    try:
+    import warnings
+
+    from ._paths import FIGURE_SUFFIXES, check_input, check_output
+
+    check_input(args.file, "file")
+    check_output(args.output, overwrite=True, suffixes=FIGURE_SUFFIXES, what="-o")
+    if args.max_neurons < 1 or args.dpi < 1:
+        raise CommandError("--max-neurons and --dpi must be at least 1")
+    import brian2  # noqa: F401 - imported first: it redirects warnings into its log when loaded
+    from astrosim.plotting._common import EmptyWindowWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EmptyWindowWarning)
         out = plot_file(args.file, args.output, args.kind, args.group, args.t_start, args.t_stop,
                         dpi=args.dpi, **options)
-    except (FileNotFoundError, H5FormatError, ValueError, KeyError) as err:
-        print(f"astrosim plot: error: {err}", file=sys.stderr)
-        return 2
+    for w in caught:
+        if issubclass(w.category, EmptyWindowWarning):
+            print(f"astrosim plot: warning: {w.message}", file=sys.stderr)
     print(out)
     return 0

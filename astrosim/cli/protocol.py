@@ -115,7 +115,9 @@ def run_protocol(module, overrides, seed, out):
         target = f"{root}.partial-{os.getpid()}{ext}"
     try:
         result = module.run(overrides, seed=seed, out=target, report="text")
-    except BaseException:
+    except BaseException as err:
+        if target and os.path.exists(target):
+            _mark_stopped(target, err)
         if target != out and target and os.path.exists(target):
             print(f"astrosim protocol: the run stopped; {out} is unchanged, the partial run is in {target}",
                   file=sys.stderr)
@@ -123,3 +125,20 @@ def run_protocol(module, overrides, seed, out):
     if target != out:
         os.replace(target, out)
     return result, out
+
+
+def _mark_stopped(path, err):
+    """Say in a streamed file why the protocol stopped (a NaN is raised after the recorder closed)."""
+    import h5py
+
+    from astrosim.io.recorder import set_status
+
+    try:
+        with h5py.File(path, "r+") as f:
+            if f.attrs.get("status") in ("running", "interrupted"):
+                if isinstance(err, KeyboardInterrupt):
+                    set_status(f, "interrupted", "interrupted (Ctrl-C)")
+                else:
+                    set_status(f, "failed", f"{type(err).__name__}: {err}")
+    except OSError:  # not a file we can open: leave it as it is
+        pass

@@ -24,6 +24,8 @@ def _pairs(text):
 
 def add_arguments(parser):
     parser.add_argument("task", choices=TASKS)
+    parser.add_argument("--download", action="store_true",
+                        help="fetch missing data (as 'astrosim data fetch TASK'); without it nothing is downloaded")
     parser.add_argument("--attention", required=True, choices=KINDS)
     parser.add_argument("--preset", choices=("paper",), help="the paper's attention options and Table S1-S3 settings")
     parser.add_argument("--epochs", type=int)
@@ -55,12 +57,17 @@ def run(args):
     from astrosim.train.session import make_config, run_training
 
     out = args.out or f"runs/{args.task}-{args.attention}-s{args.seed}"
+    from astrosim.data.store import downloads  # --- refusals before any work; no download unless asked ---
+    from ._train_checks import validate
+
+    validate(args)
     cfg = make_config(args.task, args.attention, out, preset=args.preset, model=args.model, data=args.data,
                       epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, lr=args.lr,
                       weight_decay=args.weight_decay, warmup=args.warmup, min_lr_ratio=args.min_lr_ratio, device=args.device,
                       amp=not args.no_amp, limit=args.limit, limit_test=args.limit_test,
                       time_budget=args.time_budget, resume=args.resume, progress=not args.quiet)
-    summary = run_training(cfg, source=args.source)
+    with downloads(args.download, hint=f"astrosim data fetch {args.task}"):
+        summary = run_training(cfg, source=args.source)
     final = summary["final"] or {}
     print(f"{out}: {summary['status']} after {summary['epochs_done']} epoch(s); "
           + ", ".join(f"{k} {final[k]:.4g}" for k in ("test_acc", "test_ppl", "examples_per_s") if k in final))

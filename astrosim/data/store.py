@@ -1,4 +1,5 @@
 """Data directory, checksums, verified downloads and package-based fetching."""
+import contextlib
 import hashlib
 import os
 import shutil
@@ -18,6 +19,7 @@ __all__ = [
     "download",
     "npm_pack",
     "apt_download",
+    "downloads",
     "extract_deb",
     "extract_tar",
 ]
@@ -31,6 +33,29 @@ class ChecksumError(RuntimeError):
 
 class DataNotFoundError(FileNotFoundError):
     """A dataset is not in the cache and was not fetched."""
+
+
+_DOWNLOADS = {"allowed": True, "hint": None}
+
+
+@contextlib.contextmanager
+def downloads(allowed, hint=None):
+    """Allow or forbid fetching missing data inside the block (``astrosim train`` forbids it unless
+    ``--download``); ``hint`` is the command named in the error when it is forbidden."""
+    saved = dict(_DOWNLOADS)
+    _DOWNLOADS.update(allowed=bool(allowed), hint=hint)
+    try:
+        yield
+    finally:
+        _DOWNLOADS.update(saved)
+
+
+def _may_fetch(what):
+    """Raise `DataNotFoundError` naming the command to run when fetching is not allowed now."""
+    if not _DOWNLOADS["allowed"]:
+        hint = _DOWNLOADS["hint"] or "astrosim data fetch NAME"
+        raise DataNotFoundError(f"{what} is not in the data cache ({data_dir()}) and nothing is downloaded "
+                                f"unless asked: run '{hint}' first, or add --download")
 
 
 def data_dir(sub=None):
@@ -79,6 +104,7 @@ def download(url, dest, *, sha256=None, md5=None, progress=True, timeout=60):
             return verify_file(dest, sha256=sha256, md5=md5)
         except ChecksumError:
             dest.unlink()
+    _may_fetch(dest.name)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
     with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
@@ -111,6 +137,7 @@ def _run(cmd, cwd):
 
 def npm_pack(spec, dest_dir, *, sha256):
     """Fetch an npm package tarball (``npm pack NAME@VERSION``) and verify it; returns its path."""
+    _may_fetch(f"npm package {spec}")
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest_dir) as tmp:
@@ -124,6 +151,7 @@ def npm_pack(spec, dest_dir, *, sha256):
 
 def apt_download(spec, dest_dir, *, sha256):
     """Fetch a Debian package (``apt-get download NAME=VERSION``) and verify it; returns its path."""
+    _may_fetch(f"Debian package {spec}")
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest_dir) as tmp:

@@ -8,6 +8,12 @@ __all__ = ["describe"]
 
 
 def _fmt_value(value):
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_fmt_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (str, bool)) or value is None:
+        return str(value)
+    if isinstance(value, list) and any(not isinstance(v, (int, float)) for v in value):
+        return "[" + ", ".join(_fmt_value(v) for v in value) + "]"
     arr = np.asarray(value)
     if arr.dtype.kind in "biuf":
         return human(value)
@@ -77,5 +83,6 @@ def describe(path, show_model=True):
             lines.append("parameters: " + ", ".join(f"{k} = {_fmt_value(v)}" for k, v in params.items()))
         user = m.get("user") or {}
         if user:
-            lines.append("user: " + ", ".join(f"{k} = {_fmt_value(v)}" for k, v in user.items()))
+            shown = {k: v for k, v in user.items() if k != "protocol_values"}  # exact values, for rerun
+            lines.append("user: " + ", ".join(f"{k} = {_fmt_value(v)}" for k, v in shown.items()))
     return lines

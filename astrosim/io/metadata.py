@@ -139,7 +139,7 @@ def _code_strings(group):
         out["method"] = str(updater.method_choice)
     rates = getattr(group, "_rates", None)
     if rates is not None and type(group).__name__ == "PoissonGroup":
-        out["rates"] = str(rates)
+        out["rates"] = _quantity_text(rates) if hasattr(rates, "dim") else str(rates)
     return out
 
 
@@ -150,7 +150,8 @@ def _quantity_text(value):
     base = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candle")
     dims = get_dimensions(value)._dims
     unit = "*".join(f"{b}**{int(e) if e == int(e) else e}" if e != 1 else b for b, e in zip(base, dims) if e)
-    number = repr(float(np.asarray(value, dtype=float)))
+    arr = np.asarray(value, dtype=float)
+    number = "[" + ", ".join(repr(float(x)) for x in arr.ravel()) + "]" if arr.ndim else repr(float(arr))
     return f"{number}*{unit}" if unit else number
 
 

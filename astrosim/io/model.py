@@ -43,7 +43,12 @@ def rebuild_groups(models, parameters, check=True):
                 for event, code in resets.items():
                     built[name].run_on_event(event, code)
             elif kind == "PoissonGroup":
-                built[name] = PoissonGroup(int(entry["N"]), rates=entry["rates"], namespace=namespace, name=name)
+                rates = entry["rates"]
+                if rates.startswith("["):  # one rate per neuron, stored as '[r0, r1, ...]*second**-1'
+                    from astrosim.protocols._base import parse_value
+
+                    rates = parse_value(rates)
+                built[name] = PoissonGroup(int(entry["N"]), rates=rates, namespace=namespace, name=name)
             elif kind == "SpikeGeneratorGroup":
                 built[name] = SpikeGeneratorGroup(int(entry["N"]), np.zeros(0, int), np.zeros(0) * second, name=name)
             elif kind == "Synapses":

@@ -36,6 +36,14 @@ class FileMonitors:
         self._monitors = {}
 
 
+def _without_folders(command):
+    """The command line with existing paths shortened to their names (no folders of this machine)."""
+    words = []
+    for word in command.split(" "):
+        words.append(os.path.basename(word) if os.sep in word and os.path.exists(word) else word)
+    return " ".join(words)
+
+
 def record_script(script, out=None, *, seed=None, overwrite=False, progress=True, flush_every=2.0, command=None,
                   extra_metadata=None):
     """Run ``script`` through ``astrosim.run_script`` and record all of its monitors into ``out``.
@@ -84,7 +92,7 @@ def record_script(script, out=None, *, seed=None, overwrite=False, progress=True
             source = fh.read()
         # the script's name, not where it lies on this machine
         metadata = {"script": os.path.basename(script), "script_source": source, "seed": seed,
-                    "command": command or " ".join(sys.argv), **(extra_metadata or {})}
+                    "command": _without_folders(command or " ".join(sys.argv)), **(extra_metadata or {})}
         recorder = H5Recorder(out, overwrite=overwrite, metadata=metadata, flush_every=flush_every)
         listeners += [recorder, FileMonitors(recorder)]
     if progress:

@@ -28,6 +28,9 @@ def plot_file(path, output, kind="summary", group=None, t_start=None, t_stop=Non
 
     if kind not in KINDS:
         raise ValueError(f"unknown plot kind '{kind}'; choose one of {', '.join(KINDS)}")
+    from ._common import check_options
+
     with load(path) as rec:
+        check_options(rec, t_start, t_stop, options.get("batch", 0))
         fig = KINDS[kind](rec, group=group, t_start=t_start, t_stop=t_stop, **options)
         return save_figure(fig, output, dpi=dpi)

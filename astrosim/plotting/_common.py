@@ -9,7 +9,15 @@ __all__ = [
     "add_note",
     "save_figure",
     "time_axis",
+    "copy_label",
+    "check_options",
+    "EmptyWindowWarning",
 ]
+
+
+class EmptyWindowWarning(UserWarning):
+    """The requested time window holds no recorded data (the figure would be empty)."""
+
 
 # preferred display units by SI dimension exponents (m, kg, s, A, K, mol, cd)
 _PREFERRED = {
@@ -90,3 +98,59 @@ def save_figure(fig, output, dpi=120):
     fig.savefig(output, dpi=dpi if str(output).lower().endswith(".png") else None, bbox_inches="tight")
     plt.close(fig)
     return output
+
+
+def batch_size(rec):
+    """Number of batch copies in the file (0 for an unbatched run)."""
+    return max((m.batch_size for m in rec.monitors.values()), default=0)
+
+
+def copy_label(rec, batch):
+    """``'copy 3 of 8 (rates_Hz = 2)'`` for batched files, from user metadata ``batch_<name>`` lists."""
+    n = batch_size(rec)
+    if not n:
+        return ""
+    values = []
+    for key, value in (rec.metadata.get("user") or {}).items():
+        if key.startswith("batch_") and isinstance(value, (list, np.ndarray)) and np.ndim(value) == 1 \
+                and len(value) == n:
+            item = value[batch]
+            shown = f"{float(item):.4g}" if isinstance(item, (float, np.floating)) else str(item)
+            values.append(f"{key[6:]} = {shown}")
+    return f"copy {batch} of {n}" + (f" ({', '.join(values)})" if values else "")
+
+
+def _recorded_span(rec):
+    spans = []
+    for m in rec.monitors.values():
+        t = m.dataset("t") if "t" in m.variables else None
+        if t is not None and t.shape[0]:
+            if m.kind in ("spikes", "events") and m.attrs.get("sorting", "by_time") != "by_time":
+                values = t[()]
+                spans.append((float(values.min()), float(values.max())))
+            else:
+                spans.append((float(t[0]), float(t[-1])))
+    if not spans:
+        return None
+    return min(s[0] for s in spans), max(s[1] for s in spans)
+
+
+def check_options(rec, t_start=None, t_stop=None, batch=0):
+    """Refuse a reversed window or a batch copy the file lacks (ValueError); warn if the window is empty."""
+    import warnings
+
+    from astrosim.io.quantities import human_seconds
+
+    if t_start is not None and t_stop is not None and float(t_start) >= float(t_stop):
+        raise ValueError(f"--t-start {human_seconds(t_start)} is not before --t-stop {human_seconds(t_stop)}")
+    n = batch_size(rec)
+    if batch is not None and batch != 0 and not 0 <= batch < max(n, 1):
+        raise ValueError(f"--batch {batch}: {rec.path} holds " +
+                         (f"{n} batch copies (0..{n - 1})" if n else "an unbatched run (only copy 0)"))
+    span = _recorded_span(rec)
+    if span is not None:
+        lo, hi = span
+        if (t_start is not None and float(t_start) > hi) or (t_stop is not None and float(t_stop) <= lo):
+            warnings.warn(f"the window [{human_seconds(t_start) if t_start is not None else 'start'}, "
+                          f"{human_seconds(t_stop) if t_stop is not None else 'end'}) holds no data; "
+                          f"{rec.path} covers {human_seconds(lo)} to {human_seconds(hi)}", EmptyWindowWarning, stacklevel=3)

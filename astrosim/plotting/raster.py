@@ -1,21 +1,26 @@
 """Spike raster with a population-rate panel, and population-rate plots."""
 import numpy as np
 
-from ._common import add_note, pick_monitors, subsample, time_axis, time_window
+from ._common import add_note, copy_label, pick_monitors, subsample, time_axis, time_window
 
 __all__ = ["plot_raster", "plot_rates", "smoothed_rate"]
 
 
 def smoothed_rate(t, rate, width=0.005):
-    """Gaussian-smoothed rate (``width`` = standard deviation in seconds); raw if too few samples."""
+    """Gaussian-smoothed rate (``width`` = standard deviation in seconds); raw if too few samples.
+
+    Near the ends of the recording the kernel is renormalised over the samples that exist, so
+    the curve does not fall towards zero at the window edges.
+    """
     if len(t) < 3:
         return rate
     dt = float(np.median(np.diff(t)))
     sigma = max(width / dt, 1e-9)
     half = int(np.ceil(3 * sigma))
     kernel = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
-    kernel /= kernel.sum()
-    return np.convolve(rate, kernel, mode="same")
+    rate = np.asarray(rate, dtype=float)
+    weight = np.convolve(np.ones(len(rate)), kernel, mode="same")
+    return np.convolve(rate, kernel, mode="same")[: len(rate)] / weight[: len(rate)]
 
 
 def _rate_from_spikes(t, n_neurons, t0, t1, bin_width=0.002):
@@ -57,7 +62,7 @@ def plot_raster(rec, group=None, t_start=None, t_stop=None, max_neurons=400, bat
     ax_r.set_ylim(-0.5, n - 0.5)
     title = f"{mon.name}: {len(t)} {'spikes' if mon.kind == 'spikes' else 'events'}"
     if "batch" in mon.variables:
-        title += f" (batch copy {batch})"
+        title += f", {copy_label(rec, batch)}"
     ax_r.set_title(title, fontsize=10, loc="left")
     add_note(ax_r, note)
     rate_mons = [m for m in pick_monitors(rec, "rate") if m.source == mon.source]
@@ -102,5 +107,8 @@ def plot_rates(rec, group=None, t_start=None, t_stop=None, smooth=0.005, batch=0
     ax.set_xlabel(tlabel)
     ax.set_ylabel("population rate (Hz)")
     ax.legend(fontsize=8, frameon=False)
+    label = copy_label(rec, batch)
+    if label:
+        ax.set_title(label, fontsize=10, loc="left")
     add_note(ax, f"{smooth * 1e3:g} ms Gaussian smoothing" if smooth else "")
     return fig

@@ -1,4 +1,5 @@
 """One-page summary of a recording: raster + rate, traces, calcium, and the run's metadata."""
+import os
 import textwrap
 
 import numpy as np
@@ -16,7 +17,8 @@ def metadata_lines(rec):
     clocks = ", ".join(f"{k} {v.get('dt', 0) * 1e3:g} ms" for k, v in (m.get("clocks") or {}).items())
     wall = m.get("wall_time")
     lines = [
-        f"file: {rec.path}  (format {rec.format_version}, {'complete' if rec.complete else 'INCOMPLETE'})",
+        f"file: {os.path.basename(rec.path)}  (format {rec.format_version}, {rec.status}"
+        + (f": {rec.status_reason}" if rec.status_reason else "") + ")",
         f"simulated: {float(m.get('duration') or 0):.4g} s   wall: {wall:.3g} s" if wall else
         f"simulated: {float(m.get('duration') or 0):.4g} s",
         f"dt: {clocks}   seed: {m.get('seed', '-')}   batch: {m.get('batch') or '-'}",

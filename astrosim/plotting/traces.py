@@ -3,7 +3,7 @@ import re
 
 import numpy as np
 
-from ._common import add_note, display_unit, pick_monitors, subsample, time_axis, time_window
+from ._common import add_note, copy_label, display_unit, pick_monitors, subsample, time_axis, time_window
 
 __all__ = ["plot_traces", "plot_calcium", "find_calcium", "find_threshold"]
 
@@ -57,7 +57,7 @@ def plot_traces(rec, group=None, variables=None, t_start=None, t_stop=None, max_
             ax.get_legend().remove()
     title = f"{mon.name}: state of '{mon.source}'"
     if mon.batch_size:
-        title += f" (batch copy {batch} of {mon.batch_size})"
+        title += f", {copy_label(rec, batch)}"
     axes[0].set_title(title, fontsize=10, loc="left")
     axes[-1].set_xlabel(tlabel)
     if len(t_all):
@@ -120,7 +120,8 @@ def plot_calcium(rec, group=None, variable=None, threshold=None, t_start=None, t
         text = f"threshold {label + ' = ' if label else ''}{thr_scaled[0]:.3g} {unit}"
         line = ax.axhline(thr_scaled[0], color="k", ls="--", lw=1.2, label=text)
         ax.legend(handles=[line], fontsize=8, frameon=False, loc="lower right")
-    ax.set_title(f"{mon.name}: {variable} of '{mon.source}'", fontsize=10, loc="left")
+    label = copy_label(rec, batch) if mon.batch_size else ""
+    ax.set_title(f"{mon.name}: {variable} of '{mon.source}'" + (f", {label}" if label else ""), fontsize=10, loc="left")
     ax.set_xlabel(tlabel)
     if len(t_all):
         ax.set_xlim((t0 if t0 is not None else t_all[0]) * scale, (t1 if t1 is not None else t_all[-1]) * scale)
