@@ -260,5 +260,12 @@ def to_nwb(path, out, *, overwrite=False, monitors=None):
         _metadata_module(nwbfile, rec, span, os.fspath(path), sets, series)
         with NWBHDF5IO(tmp, "w") as io:
             io.write(nwbfile)
+        notes = []
+        skipped = [m.name for m in rec.by_kind("events") if monitors is None or m.name in monitors]
+        if skipped:
+            notes.append(f"event monitors are not spikes or samples and were left out: {', '.join(skipped)}")
+        if span.status != "complete":
+            notes.append(f"the run did not complete (status '{span.status}'): data up to t = {span.t_stop:g} s "
+                         "is exported")
     return {"units": sum(s.size for s in sets), "spikes": int(sum(sum(len(t) for t in s.trains) for s in sets)),
-            "series": sum(1 for s in series if s.n_times)}
+            "series": sum(1 for s in series if s.n_times), "notes": notes}

@@ -37,6 +37,9 @@ def _export(capsys, src, out):
     code, stdout, err = _cli(capsys, "export", src, "--format", "nwb", "-o", out)
     assert code == 0, err
     assert f"{out}: NWB file with" in stdout
+    with h5py.File(src, "r", swmr=True) as f:
+        if "half_events" in f["monitors"]:
+            assert "left out: half_events" in stdout
     from pynwb.validation import validate
 
     assert validate(path=str(out)) == []  # pynwb's schema validator finds nothing
