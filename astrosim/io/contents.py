@@ -116,8 +116,10 @@ def spike_sets(rec, span, monitors=None):
             ts, ids = ts[order], ids[order]
             bounds = np.searchsorted(ids, np.arange(int(mon.source_size) + 1))
             trains = [ts[bounds[n]:bounds[n + 1]] for n in range(int(mon.source_size))]
-            per_neuron = {v: [a[sel][order][bounds[n]:bounds[n + 1]] for n in range(int(mon.source_size))]
-                          for v, a in extra.items()}
+            per_neuron = {}
+            for v, a in extra.items():
+                ordered = a[sel][order]
+                per_neuron[v] = [ordered[bounds[n]:bounds[n + 1]] for n in range(int(mon.source_size))]
             out.append(SpikeSet(mon.name, mon.source, int(mon.source_size), copy, label, trains, per_neuron))
     return out
 
