@@ -228,7 +228,7 @@ def to_nwb(path, out, *, overwrite=False, monitors=None):
 
     import astrosim
 
-    with new_output(out, overwrite=overwrite, suffix=".partial.nwb") as tmp, load(path) as rec:
+    with new_output(out, overwrite=overwrite, suffix=".partial.nwb", source=path) as tmp, load(path) as rec:
         check_monitors(rec, monitors)
         span = run_span(rec)
         meta = rec.metadata
