@@ -126,7 +126,7 @@ def _metadata_module(nwbfile, rec, span, path, sets, series):
         _add(module, _table("batch_values", "what each batch copy was given", cols))
 
 
-def _units(nwbfile, sets, span):
+def _units(nwbfile, sets, span, resolution=None):
     from hdmf.common import VectorData, VectorIndex
     from pynwb.misc import Units
 
@@ -152,7 +152,7 @@ def _units(nwbfile, sets, span):
                                data=np.array([s.copy for s, _ in rows], dtype=np.int64)))
         cols.append(VectorData(name="batch_values", description="the copy's parameter values",
                                data=[s.label for s, _ in rows]))
-    nwbfile.units = Units(name="units", id=list(range(len(rows))), columns=cols,
+    nwbfile.units = Units(name="units", id=list(range(len(rows))), columns=cols, resolution=resolution,
                           description="simulated neurons: one row per neuron of each recorded group (and batch copy)")
 
 
@@ -255,7 +255,8 @@ def to_nwb(path, out, *, overwrite=False, monitors=None):
             keywords=["simulation", "astrosim", "Brian2"],
             experiment_description=str(meta.get("command") or ""),
         )
-        _units(nwbfile, sets, span)
+        steps = [float(m.dt) for m in rec.by_kind("spikes") if m.dt and (monitors is None or m.name in monitors)]
+        _units(nwbfile, sets, span, resolution=min(steps) if steps else None)  # spike times are multiples of dt
         _timeseries(nwbfile, series)
         _metadata_module(nwbfile, rec, span, os.fspath(path), sets, series)
         with NWBHDF5IO(tmp, "w") as io:

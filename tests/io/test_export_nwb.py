@@ -62,6 +62,7 @@ def test_recorded_run_round_trip(run_files, tmp_path, capsys):
         units = nwb.units.to_dataframe()
         trains = _source_trains(f, "spikes")
         assert len(units) == len(trains) == 12  # one row per neuron, silent ones included
+        assert nwb.units.resolution == pytest.approx(1e-4)  # the spike monitor's dt
         assert set(units["group"]) == {"neurons"} and set(units["population"]) == {"neurons"}
         assert list(units["node_id"]) == list(range(12)) and set(units["monitor"]) == {"spikes"}
         for n, row in units.iterrows():
