@@ -80,7 +80,7 @@ def test_killed_run_trains_end_where_the_data_is_complete(run_files):
     src = run_files["killed"]
     block = aio.to_neo(src)
     with h5py.File(src, "r", swmr=True) as f:
-        t_stop = min(f["monitors/trace/t"][-1], f["monitors/rate/t"][-1]) + 1e-4
+        t_stop = runfiles.killed_t_stop(f)  # t_complete, or where every monitor's data ends
         spikes = f["monitors/spk/t"][()]
     (seg,) = block.segments
     assert block.annotations["status"] in ("running", "interrupted")

@@ -126,8 +126,7 @@ def test_killed_run_exports_its_complete_part(run_files, tmp_path, capsys):
     with _export(capsys, src, tmp_path / "killed.nwb") as io, h5py.File(src, "r", swmr=True) as f:
         nwb = io.read()
         t = f["monitors/trace/t"][()]
-        rate_t = f["monitors/rate/t"][()]
-        t_stop = min(t[-1], rate_t[-1]) + 1e-4  # every monitor has its samples up to here
+        t_stop = runfiles.killed_t_stop(f)  # t_complete, or where every monitor's data ends
         units = nwb.units.to_dataframe()
         assert units["obs_intervals"].iloc[0][0][1] == pytest.approx(t_stop)
         v = nwb.acquisition["trace.v"].data[()]

@@ -92,7 +92,7 @@ def test_killed_run_and_refusals(run_files, tmp_path, capsys):
     assert code == 0, err
     assert "did not complete" in stdout
     with h5py.File(run_files["killed"], "r", swmr=True) as f:
-        t_stop = min(f["monitors/trace/t"][-1], f["monitors/rate/t"][-1]) + 1e-4
+        t_stop = runfiles.killed_t_stop(f)  # t_complete, or where every monitor's data ends
     t, i = _source(run_files["killed"], "spk", swmr=True)
     keep = t < t_stop - 1e-9
     got = libsonata.SpikeReader(str(out))["cells"].get()
