@@ -22,6 +22,8 @@ def run(args):
     out = args.out or os.path.splitext(args.file)[0] + _SUFFIX[args.format]
     monitors = None if not args.monitors else [m.strip() for m in args.monitors.split(",") if m.strip()]
     try:
+        if os.path.exists(out) and os.path.exists(args.file) and os.path.samefile(out, args.file):
+            raise ValueError(f"{out} is the file being exported; choose another output name")
         if os.path.exists(out) and not args.overwrite:
             raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
         if args.format == "nwb":

@@ -44,6 +44,7 @@ class Series:
     label: str
     dataset: object = field(repr=False)  # the h5py dataset
     n_times: int = 0  # samples inside the span
+    first: int = 0  # index of the first of them in the stored data
     t0: float = 0.0
     dt: float = 0.0
     times: np.ndarray = field(default=None, repr=False)
@@ -61,8 +62,8 @@ class Series:
 
     def blocks(self, rows=4096):
         """Yield the data in time blocks ``(rows, ...)``, time first, in stored units (SI)."""
-        for start in range(0, self.n_times, rows):
-            stop = min(start + rows, self.n_times)
+        for start in range(self.first, self.first + self.n_times, rows):
+            stop = min(start + rows, self.first + self.n_times)
             if self.copy >= 0:
                 block = self.dataset[self.copy, start:stop]
             else:
@@ -116,8 +117,10 @@ def spike_sets(rec, span, monitors=None):
             ts, ids = ts[order], ids[order]
             bounds = np.searchsorted(ids, np.arange(int(mon.source_size) + 1))
             trains = [ts[bounds[n]:bounds[n + 1]] for n in range(int(mon.source_size))]
-            per_neuron = {v: [a[sel][order][bounds[n]:bounds[n + 1]] for n in range(int(mon.source_size))]
-                          for v, a in extra.items()}
+            per_neuron = {}
+            for v, a in extra.items():
+                ordered = a[sel][order]
+                per_neuron[v] = [ordered[bounds[n]:bounds[n + 1]] for n in range(int(mon.source_size))]
             out.append(SpikeSet(mon.name, mon.source, int(mon.source_size), copy, label, trains, per_neuron))
     return out
 
@@ -130,11 +133,9 @@ def sampled_series(rec, span, monitors=None):
             continue
         g = mon._group
         t = g["t"][()]
-        n = int(np.searchsorted(t, span.t_stop, side="left"))
         lo = int(np.searchsorted(t, span.t_start, side="left"))
-        if lo:
-            raise ValueError(f"monitor '{mon.name}' has samples before the run's start t = {span.t_start:g} s")
-        t = t[:n]
+        hi = max(lo, int(np.searchsorted(t, span.t_stop, side="left")))
+        t, n = t[lo:hi], hi - lo
         dt = float(mon.dt)
         regular = bool(n < 2 or np.allclose(np.diff(t), dt, rtol=1e-6, atol=1e-12 * max(1.0, abs(t[-1]))))
         record = g["record"][()] if "record" in g else None
@@ -146,7 +147,7 @@ def sampled_series(rec, span, monitors=None):
             for copy, label in copies(rec) if batched else [(-1, "")]:
                 out.append(Series(
                     monitor=mon.name, kind=mon.kind, variable=var, group=mon.source, record=record,
-                    copy=copy, label=label, dataset=dset, n_times=n, t0=float(t[0]) if n else span.t_start,
+                    copy=copy, label=label, dataset=dset, n_times=n, first=lo, t0=float(t[0]) if n else span.t_start,
                     dt=dt, times=t, regular=regular, unit=str(_attr(dset.attrs.get("unit", "1"))),
                     dimensions=np.asarray(dset.attrs.get("dimensions", np.zeros(7, np.int8))),
                     dtype=str(_attr(dset.attrs.get("dtype", dset.dtype.name))),

@@ -173,9 +173,13 @@ def _array_owners(objects):
             if not hasattr(var, "get_value") or varname.startswith("_"):
                 continue
             try:
-                owners[device.get_array_name(var)] = (obj.name, varname, var.dim)
+                array_name = device.get_array_name(var)
             except Exception:  # not an array of this device (constants, subexpressions)
                 continue
+            try:  # name the owner (synapses also see their targets' variables, e.g. v as v_post)
+                owners[array_name] = (var.owner.name, var.name, var.dim)
+            except (AttributeError, ReferenceError):
+                owners.setdefault(array_name, (obj.name, varname, var.dim))
     return owners
 
 

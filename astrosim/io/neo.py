@@ -78,9 +78,10 @@ def _trains(s, span, extra_units):
     import quantities as pq
 
     out = []
+    t_start, t_stop = span.t_start * pq.s, span.t_stop * pq.s
     for n, times in enumerate(s.trains):
         arrays = {v: np.asarray(vals[n]) for v, vals in s.extra.items()}
-        st = neo.SpikeTrain(times * pq.s, t_start=span.t_start * pq.s, t_stop=span.t_stop * pq.s,
+        st = neo.SpikeTrain(times, units=pq.s, t_start=t_start, t_stop=t_stop,
                             name=f"{s.group}[{n}]", array_annotations=arrays, group=s.group,
                             population=s.population, node_id=n, monitor=s.monitor)
         for v in arrays:

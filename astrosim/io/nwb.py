@@ -126,7 +126,7 @@ def _metadata_module(nwbfile, rec, span, path, sets, series):
         _add(module, _table("batch_values", "what each batch copy was given", cols))
 
 
-def _units(nwbfile, sets, span):
+def _units(nwbfile, sets, span, resolution=None):
     from hdmf.common import VectorData, VectorIndex
     from pynwb.misc import Units
 
@@ -152,7 +152,7 @@ def _units(nwbfile, sets, span):
                                data=np.array([s.copy for s, _ in rows], dtype=np.int64)))
         cols.append(VectorData(name="batch_values", description="the copy's parameter values",
                                data=[s.label for s, _ in rows]))
-    nwbfile.units = Units(name="units", id=list(range(len(rows))), columns=cols,
+    nwbfile.units = Units(name="units", id=list(range(len(rows))), columns=cols, resolution=resolution,
                           description="simulated neurons: one row per neuron of each recorded group (and batch copy)")
 
 
@@ -228,7 +228,7 @@ def to_nwb(path, out, *, overwrite=False, monitors=None):
 
     import astrosim
 
-    with new_output(out, overwrite=overwrite, suffix=".partial.nwb") as tmp, load(path) as rec:
+    with new_output(out, overwrite=overwrite, suffix=".partial.nwb", source=path) as tmp, load(path) as rec:
         check_monitors(rec, monitors)
         span = run_span(rec)
         meta = rec.metadata
@@ -255,10 +255,18 @@ def to_nwb(path, out, *, overwrite=False, monitors=None):
             keywords=["simulation", "astrosim", "Brian2"],
             experiment_description=str(meta.get("command") or ""),
         )
-        _units(nwbfile, sets, span)
+        steps = [float(m.dt) for m in rec.by_kind("spikes") if m.dt and (monitors is None or m.name in monitors)]
+        _units(nwbfile, sets, span, resolution=min(steps) if steps else None)  # spike times are multiples of dt
         _timeseries(nwbfile, series)
         _metadata_module(nwbfile, rec, span, os.fspath(path), sets, series)
         with NWBHDF5IO(tmp, "w") as io:
             io.write(nwbfile)
+        notes = []
+        skipped = [m.name for m in rec.by_kind("events") if monitors is None or m.name in monitors]
+        if skipped:
+            notes.append(f"event monitors are not spikes or samples and were left out: {', '.join(skipped)}")
+        if span.status != "complete":
+            notes.append(f"the run did not complete (status '{span.status}'): data up to t = {span.t_stop:g} s "
+                         "is exported")
     return {"units": sum(s.size for s in sets), "spikes": int(sum(sum(len(t) for t in s.trains) for s in sets)),
-            "series": sum(1 for s in series if s.n_times)}
+            "series": sum(1 for s in series if s.n_times), "notes": notes}

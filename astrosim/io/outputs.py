@@ -7,13 +7,16 @@ __all__ = ["new_output"]
 
 
 @contextlib.contextmanager
-def new_output(path, overwrite=False, suffix=".tmp"):
+def new_output(path, overwrite=False, suffix=".tmp", source=None):
     """Yield a temporary path next to ``path``; rename it to ``path`` when the block succeeds.
 
     Raises FileExistsError before anything is written if ``path`` exists and ``overwrite`` is
-    false; on failure the temporary file is removed and ``path`` is left as it was.
+    false, and ValueError if ``path`` is the ``source`` being exported (never replaced, even
+    with ``overwrite``); on failure the temporary file is removed and ``path`` is left as it was.
     """
     path = os.fspath(path)
+    if source is not None and os.path.exists(path) and os.path.samefile(path, source):
+        raise ValueError(f"{path} is the file being exported; choose another output name")
     if os.path.exists(path) and not overwrite:
         raise FileExistsError(f"{path} exists; astrosim does not replace files unless asked (--overwrite)")
     parent = os.path.dirname(os.path.abspath(path))

@@ -55,7 +55,7 @@ def to_sonata(path, out, *, overwrite=False, monitors=None):
                          "are exported")
         counts = {}
         sorting = h5py.enum_dtype(SORTING, basetype="u1")
-        with new_output(out, overwrite=overwrite, suffix=".partial.h5") as tmp:
+        with new_output(out, overwrite=overwrite, suffix=".partial.h5", source=path) as tmp:
             with h5py.File(tmp, "w", libver=LIBVER) as f:
                 f.attrs.create("magic", np.uint32(0x0A7A))
                 f.attrs.create("version", np.array([0, 1], dtype=np.uint32))

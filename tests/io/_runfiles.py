@@ -162,3 +162,10 @@ def shared_run_files(tmp_path_factory):
         files, _ = make_run_files(directory)
         done.write_text(json.dumps({k: str(v) for k, v in files.items()}))
     return {k: pathlib.Path(v) for k, v in json.loads(done.read_text()).items()}
+
+
+def killed_t_stop(f):
+    """Where a killed file's trusted data ends: its ``t_complete`` attribute, else the earliest data end."""
+    if "t_complete" in f.attrs:
+        return float(f.attrs["t_complete"])
+    return float(min(f["monitors/trace/t"][-1], f["monitors/rate/t"][-1])) + 1e-4

@@ -66,7 +66,8 @@ def test_live_writer_refused_then_killed_file_recovered(tmp_path, capsys):
             np.testing.assert_allclose(f["monitors/trace/v"][:, 0], np.arange(n) * 1e-3)
             assert f.attrs["status"] == "interrupted" and not f.attrs["complete"]
             assert "killed or crashed" in f.attrs["status_reason"]
-            assert f.attrs["t_complete"] == pytest.approx(n * 1e-4)
+            # from the data (n steps), or the recorder's own t_complete, at most one chunk behind
+            assert (n - 20) * 1e-4 - 1e-9 <= f.attrs["t_complete"] <= n * 1e-4 + 1e-9
         with aio.load(p) as rec:
             assert not rec.writer_not_closed
     result = _cli(capsys, "recover", path)

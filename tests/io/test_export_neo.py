@@ -80,7 +80,7 @@ def test_killed_run_trains_end_where_the_data_is_complete(run_files):
     src = run_files["killed"]
     block = aio.to_neo(src)
     with h5py.File(src, "r", swmr=True) as f:
-        t_stop = min(f["monitors/trace/t"][-1], f["monitors/rate/t"][-1]) + 1e-4
+        t_stop = runfiles.killed_t_stop(f)  # t_complete, or where every monitor's data ends
         spikes = f["monitors/spk/t"][()]
     (seg,) = block.segments
     assert block.annotations["status"] in ("running", "interrupted")
@@ -127,3 +127,30 @@ def test_documented_elephant_example_runs(noisy_run, monkeypatch):
     got = dict(zip(np.asarray(scope["lags"]).tolist(), scope["cch"].magnitude[:, 0].tolist()))
     assert got == pytest.approx(expected)
     assert scope["v"].units == pq.V and scope["v"].shape == (5000, 3)
+
+
+def test_window_from_runs_and_t_complete(run_files, tmp_path):
+    """Runs that start later than t = 0 and a ``t_complete`` bound the exported window on both ends."""
+    import json
+
+    from astrosim.io.h5file import open_file
+
+    src = tmp_path / "window.h5"
+    src.write_bytes(run_files["recorded"].read_bytes())
+    with open_file(src) as f:
+        f["metadata"].attrs["runs"] = json.dumps([[0.01, 0.03, 1.0]])
+        f.attrs["t_complete"] = 0.03
+    (seg,) = aio.to_neo(src).segments
+    with h5py.File(src, "r") as f:
+        t_rows = f["monitors/trace/t"][()]
+        rows = (t_rows >= 0.01 - 1e-12) & (t_rows < 0.03 - 1e-12)
+        v = next(s for s in seg.analogsignals if s.name == "trace.v")
+        np.testing.assert_array_equal(v.magnitude, f["monitors/trace/v"][()][rows])
+        assert float(v.t_start.rescale(pq.s)) == pytest.approx(0.01)
+        t, i = f["monitors/spikes/t"][()], f["monitors/spikes/i"][()]
+    keep = (t >= 0.01) & (t < 0.03)
+    assert 0 < keep.sum() < len(t)
+    for st in seg.spiketrains:
+        assert float(st.t_start.rescale(pq.s)) == pytest.approx(0.01)
+        assert float(st.t_stop.rescale(pq.s)) == pytest.approx(0.03)
+        np.testing.assert_array_equal(st.magnitude, np.sort(t[keep & (i == st.annotations["node_id"])]))

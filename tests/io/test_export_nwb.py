@@ -37,6 +37,9 @@ def _export(capsys, src, out):
     code, stdout, err = _cli(capsys, "export", src, "--format", "nwb", "-o", out)
     assert code == 0, err
     assert f"{out}: NWB file with" in stdout
+    with h5py.File(src, "r", swmr=True) as f:
+        if "half_events" in f["monitors"]:
+            assert "left out: half_events" in stdout
     from pynwb.validation import validate
 
     assert validate(path=str(out)) == []  # pynwb's schema validator finds nothing
@@ -59,6 +62,7 @@ def test_recorded_run_round_trip(run_files, tmp_path, capsys):
         units = nwb.units.to_dataframe()
         trains = _source_trains(f, "spikes")
         assert len(units) == len(trains) == 12  # one row per neuron, silent ones included
+        assert nwb.units.resolution == pytest.approx(1e-4)  # the spike monitor's dt
         assert set(units["group"]) == {"neurons"} and set(units["population"]) == {"neurons"}
         assert list(units["node_id"]) == list(range(12)) and set(units["monitor"]) == {"spikes"}
         for n, row in units.iterrows():
@@ -122,8 +126,7 @@ def test_killed_run_exports_its_complete_part(run_files, tmp_path, capsys):
     with _export(capsys, src, tmp_path / "killed.nwb") as io, h5py.File(src, "r", swmr=True) as f:
         nwb = io.read()
         t = f["monitors/trace/t"][()]
-        rate_t = f["monitors/rate/t"][()]
-        t_stop = min(t[-1], rate_t[-1]) + 1e-4  # every monitor has its samples up to here
+        t_stop = runfiles.killed_t_stop(f)  # t_complete, or where every monitor's data ends
         units = nwb.units.to_dataframe()
         assert units["obs_intervals"].iloc[0][0][1] == pytest.approx(t_stop)
         v = nwb.acquisition["trace.v"].data[()]

@@ -92,7 +92,7 @@ def test_killed_run_and_refusals(run_files, tmp_path, capsys):
     assert code == 0, err
     assert "did not complete" in stdout
     with h5py.File(run_files["killed"], "r", swmr=True) as f:
-        t_stop = min(f["monitors/trace/t"][-1], f["monitors/rate/t"][-1]) + 1e-4
+        t_stop = runfiles.killed_t_stop(f)  # t_complete, or where every monitor's data ends
     t, i = _source(run_files["killed"], "spk", swmr=True)
     keep = t < t_stop - 1e-9
     got = libsonata.SpikeReader(str(out))["cells"].get()
@@ -100,6 +100,11 @@ def test_killed_run_and_refusals(run_files, tmp_path, capsys):
     before = out.read_bytes()
     code, _, err = _cli(capsys, "export", run_files["killed"], "--format", "sonata", "-o", out)
     assert code == 2 and "exists" in err and out.read_bytes() == before
+    src = tmp_path / "copy.h5"
+    src.write_bytes(run_files["recorded"].read_bytes())
+    code, _, err = _cli(capsys, "export", src, "--format", "sonata", "-o", src, "--overwrite")
+    assert code == 2 and "is the file being exported" in err
+    assert src.read_bytes() == run_files["recorded"].read_bytes()
     code, _, err = _cli(capsys, "export", run_files["failed"], "--format", "sonata", "-o", tmp_path / "f.h5",
                         "--monitors", "trace")
     assert code == 2 and "no spike monitor" in err and not (tmp_path / "f.h5").exists()
