@@ -42,7 +42,12 @@ setup(
     ],
     extras_require={
         "torch": ["torch>=2.11"],
-        "test": ["pytest", "hypothesis", "torch>=2.11"],
+        # Triton: the GPU kernels of astromorphic attention (a CUDA build of torch brings its own).
+        "gpu": ["torch>=2.11", "triton>=3.6"],
+        # The tests run those kernels in Triton's CPU interpreter: pinned to the version they were
+        # checked with (also the one torch 2.11's CUDA build uses); wheels exist for Linux x86-64 only.
+        "test": ["pytest", "hypothesis", "torch>=2.11",
+                 "triton==3.6.0; platform_system == 'Linux' and platform_machine == 'x86_64'"],
     },
     entry_points={"console_scripts": ["astrosim=astrosim.cli:main"]},
 )
