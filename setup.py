@@ -19,6 +19,13 @@ for folder, dotted in _SUBTREES.items():
         packages.append(f"{dotted}.{name}")
         package_dir[f"{dotted}.{name}"] = f"{folder}/{name.replace('.', '/')}"
 
+# NWB / Neo / SONATA export and analysis (astrosim export, astrosim.io.to_neo); libsonata and bmtk
+# are the SONATA readers the export is checked with
+EXPORT = ["pynwb>=3.0", "neo>=0.13", "elephant>=1.1", "libsonata>=0.1.20", "bmtk>=1.1"]
+# The tests run the attention kernels in Triton's CPU interpreter: pinned to the version they were
+# checked with (also the one torch 2.11's CUDA build uses); wheels exist for Linux x86-64 only.
+TRITON_INTERPRETER = "triton==3.6.0; platform_system == 'Linux' and platform_machine == 'x86_64'"
+
 setup(
     name="astrosim",
     version="0.1.0",
@@ -42,12 +49,11 @@ setup(
     ],
     extras_require={
         "torch": ["torch>=2.11"],
-        # NWB / Neo / SONATA export and analysis (astrosim export, astrosim.io.to_neo); libsonata and
-        # bmtk are the SONATA readers the export is checked with
-        "export": ["pynwb>=3.0", "neo>=0.13", "elephant>=1.1", "libsonata>=0.1.20", "bmtk>=1.1"],
+        "export": EXPORT,
         "dask": ["dask[distributed,diagnostics]"],
-        "test": ["pytest", "hypothesis", "torch>=2.11", "dask[distributed]",
-                 "pynwb>=3.0", "neo>=0.13", "elephant>=1.1", "libsonata>=0.1.20", "bmtk>=1.1"],
+        # Triton: the GPU kernels of astromorphic attention (a CUDA build of torch brings its own).
+        "gpu": ["torch>=2.11", "triton>=3.6"],
+        "test": ["pytest", "hypothesis", "torch>=2.11", "dask[distributed]", TRITON_INTERPRETER, *EXPORT],
         # NEST only makes the reference fixture and runs the side-by-side benchmark (not CI)
         "nest": ["nest-simulator==3.10.0"],
     },
