@@ -8,7 +8,7 @@ from astrosim.attention import reference as ref
 from . import mapping
 from .circuit import build_circuit, run_circuit, run_trials
 
-__all__ = ["ALGORITHMS", "TIERS", "encode_for", "build_for", "random_inputs", "algorithmic_outputs", "simulate", "simulate_trials", "errors",
+__all__ = ["ALGORITHMS", "TIERS", "encode_for", "build_for", "decode_for", "random_inputs", "algorithmic_outputs", "simulate", "simulate_trials", "errors",
            "compare_batch",
            "sweep_time", "sweep_hidden"]
 
@@ -60,7 +60,7 @@ def simulate(q, k, v, w_astro=None, *, options=None, T: float = 0.1, dt: float =
     b2.defaultclock.dt = dt * b2.second
     circuit = build_for(mode, stim)
     state = run_circuit(circuit, backend, seed=seed)
-    out = mapping.decode(state, stim)
+    out = decode_for(mode, state, stim)
     out.update(seconds=state["seconds"], simulated=stim.duration, stimulus=stim, state=state)
     return out
 
@@ -77,7 +77,7 @@ def simulate_trials(q, k, v, w_astro=None, *, trials: int, options=None, T: floa
     b2.defaultclock.dt = dt * b2.second
     outs = []
     for state in run_trials(build_for(mode, stim), trials, seed=seed):
-        out = mapping.decode(state, stim)
+        out = decode_for(mode, state, stim)
         out.update(seconds=state["seconds"], simulated=stim.duration, stimulus=stim, state=state)
         outs.append(out)
     return outs
@@ -104,6 +104,15 @@ def build_for(mode, stim, **kw):
 
         return biophysical.build(stim, **kw)
     return build_circuit(stim, mode, **kw)
+
+
+def decode_for(mode, state, stim):
+    """The mapping's read-out of a run of tier ``mode``."""
+    if mode == "biophysical":
+        from . import biophysical
+
+        return biophysical.decode(state, stim)
+    return mapping.decode(state, stim)
 
 
 def errors(estimate, target) -> dict:

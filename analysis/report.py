@@ -83,16 +83,17 @@ def _output_panels(res):
     return panels, groups
 
 
-def model_report(out, source, *, examples=16, tokens=32, T=0.1, dt=5e-4, backend="astrosim", seed=0) -> dict:
+def model_report(out, source, *, examples=16, tokens=32, T=0.1, dt=5e-4, backend="astrosim", seed=0,
+                 modes=("rate", "spiking"), chunk=None, progress=None) -> dict:
     """Only the trained-model substitution; writes ``model.json`` into ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    result = _model_part(source, examples, tokens, T, dt, backend, seed)
+    result = _model_part(source, examples, tokens, T, dt, backend, seed, modes=modes, chunk=chunk, progress=progress)
     (out / "model.json").write_text(json.dumps(result, indent=1, default=_jsonable))
     return result
 
 
-def _model_part(source, examples, tokens, T, dt, backend, seed):
+def _model_part(source, examples, tokens, T, dt, backend, seed, modes=("rate", "spiking"), chunk=None, progress=None):
     from astrosim.train.session import load_run
 
     from .model_source import model_comparison, select_examples
@@ -100,7 +101,8 @@ def _model_part(source, examples, tokens, T, dt, backend, seed):
     cfg, data, model, _ = load_run(source, "cpu")
     x, y = data.x["test"].cpu().numpy(), data.y["test"].cpu().numpy()
     xs, ys, idx = select_examples(x, y, examples, tokens)
-    result = model_comparison(model, xs, ys, T=T, dt=dt, backend=backend, seed=seed)
+    result = model_comparison(model, xs, ys, T=T, dt=dt, backend=backend, seed=seed, modes=modes, chunk=chunk,
+                              progress=progress)
     result.update(run=str(source), attention=cfg.attention, preset=cfg.preset, test_indices=idx.tolist())
     return result
 

@@ -38,7 +38,9 @@ def add_arguments(parser):
     parser.add_argument("--model-only", action="store_true",
                         help="with --source MODEL: only the model substitution (no random sweeps)")
     parser.add_argument("--tiers", type=lambda t: tuple(x for x in t.split(",") if x), default=("rate", "spiking"),
-                        help="circuit tiers for a language-model --source (rate,spiking,biophysical)")
+                        help="circuit tiers for a model --source (rate,spiking,biophysical; default rate,spiking)")
+    parser.add_argument("--chunk", type=int, default=None,
+                        help="with a classifier --source: reviews per engine run (bounds memory; default all)")
     parser.add_argument("--out", default="report", help="output folder (default report/)")
 
 
@@ -78,7 +80,8 @@ def run(args):
             return 2
         result = report.model_report(out, args.source, examples=args.examples,
                                      tokens=args.model_tokens or args.tokens, T=args.T, dt=args.dt,
-                                     backend=args.backend, seed=args.seed)
+                                     backend=args.backend, seed=args.seed, modes=args.tiers, chunk=args.chunk,
+                                     progress=print)
         shown = {k: v for k, v in result.items() if k != "test_indices"}
         print(json.dumps(shown, indent=1))
         return 0
