@@ -89,13 +89,13 @@ def run_sweep(target, grid, *, out, fixed=None, duration=None, seed=0, workers=N
     runner = make_runner(target, fixed, duration)
     axes = make_axes(grid)
     runner.check(axes)
-    tasks, used_chunk = plan_tasks(runner, axes, seed, chunk, workers or 1)
+    tasks, used_chunk = plan_tasks(runner, axes, seed, chunk, workers or 0)
     record = index_record(runner, axes, seed, used_chunk, tasks)
     stored_chunk = prepare_folder(out, record)
     if stored_chunk is not None and stored_chunk != used_chunk:
         if chunk is not None:
             print_fn(f"{out}: continuing its sweep with its chunk size {stored_chunk} (not {chunk})")
-        tasks, used_chunk = plan_tasks(runner, axes, seed, stored_chunk, workers or 1)
+        tasks, used_chunk = plan_tasks(runner, axes, seed, stored_chunk, workers or 0)
         record = index_record(runner, axes, seed, used_chunk, tasks)
     if stored_chunk is None:
         write_index(out, record)
