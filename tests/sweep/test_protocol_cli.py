@@ -10,7 +10,7 @@ from astrosim.sweep.plan import plan_tasks
 from astrosim.sweep.runners import ProtocolRunner
 
 FIXED = {"duration": "2*second", "average_from": "1*second", "repeats": "1", "record_dt": "100*ms"}
-GRID = ["synapses_per_neuron=1,2", "rates=2*Hz,6*Hz"]
+GRID = ["neurons_per_astrocyte=2,3", "rates=2*Hz,6*Hz"]
 
 
 def test_cli_sweep_equals_the_protocol_run_with_the_point_seeds(tmp_path, capsys):
@@ -26,12 +26,12 @@ def test_cli_sweep_equals_the_protocol_run_with_the_point_seeds(tmp_path, capsys
     assert res.shape == (2, 2) and res.complete
     calcium = res["calcium_uM"][..., 0]
     assert np.all(calcium > 0.05) and np.all(np.isnan(res["alpha_raw"]))  # one rate per point: no fit
-    # synapses_per_neuron changes the network: two chunks, each one batched run over the rates
+    # neurons_per_astrocyte changes the network: two chunks, each one batched run over the rates
     runner = ProtocolRunner("calcium_vs_frequency", FIXED)
     tasks, _ = plan_tasks(runner, make_axes(GRID), 5, workers=0)
     assert [t["indices"] for t in tasks] == [[0, 1], [2, 3]]
     for row, task in enumerate(tasks):
-        direct = fig3.run({**FIXED, "synapses_per_neuron": row + 1, "rates": [2, 6] * Hz}, seed=task["seeds"][0])
+        direct = fig3.run({**FIXED, "neurons_per_astrocyte": row + 2, "rates": [2, 6] * Hz}, seed=task["seeds"][0])
         assert np.array_equal(direct["calcium_uM"], calcium[row])
     # the rerun finds every shard and runs nothing
     assert main(args) == 0
