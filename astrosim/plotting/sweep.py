@@ -75,7 +75,9 @@ def plot_sweep(res, result=None, x=None, y=None, at=None):
             for n, k in zip(free, combo):
                 idx[names.index(n)] = k
             line = data[tuple(idx)]
-            label = ", ".join(f"{n}={res.raw_axes[n][k]}" for n, k in zip(free, combo)) or None
+            label = ", ".join(f"{n}={res.raw_axes[n][k]:g}{' ' + res.axis_units[n] if res.axis_units[n] else ''}"
+                              if res.raw_axes[n].dtype.kind in "fiu" else f"{n}={res.raw_axes[n][k]}"
+                              for n, k in zip(free, combo)) or None
             ax.plot(xs if xs.dtype.kind not in "US" else np.arange(len(xs)), line, "o-", label=label)
         if xs.dtype.kind in "US":
             ax.set_xticks(np.arange(len(xs)), xs)

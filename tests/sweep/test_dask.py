@@ -4,19 +4,24 @@ import io
 import os
 import signal
 
-import cloudpickle
 import pytest
 
-import sweep_models
-from conftest import assert_same, run
-
 pytest.importorskip("dask.distributed")
+
+import cloudpickle  # noqa: E402
+import sweep_models  # noqa: E402
+from conftest import assert_same, run  # noqa: E402
+
 cloudpickle.register_pickle_by_value(sweep_models)  # the workers cannot import the tests folder
 
 
-def test_one_worker_process_matches_the_reference(tmp_path, reference):
+def test_one_worker_of_a_running_scheduler_matches_the_reference(tmp_path, reference):
+    from dask.distributed import LocalCluster
+
     log = io.StringIO()
-    one = run(tmp_path / "s", workers=1, chunk=4, progress=True, stream=log)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        one = run(tmp_path / "s", workers=None, scheduler=cluster.scheduler_address, chunk=4, progress=True,
+                  stream=log)
     assert_same(one, reference)
     text = log.getvalue()
     assert "1 worker(s)" in text and "dashboard http" in text and "12/12 points" in text and "points/s" in text
