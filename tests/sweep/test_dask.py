@@ -10,7 +10,7 @@ pytest.importorskip("dask.distributed")
 
 import cloudpickle  # noqa: E402
 import sweep_models  # noqa: E402
-from conftest import assert_same, run  # noqa: E402
+from sweep_helpers import assert_same, run  # noqa: E402
 
 cloudpickle.register_pickle_by_value(sweep_models)  # the workers cannot import the tests folder
 
