@@ -21,7 +21,7 @@ def _time(text):
 
 
 def add_arguments(parser):
-    parser.add_argument("file", help="astrosim HDF5 file")
+    parser.add_argument("file", help="astrosim HDF5 file, or a sweep folder")
     parser.add_argument("--kind", choices=KINDS, default="summary")
     parser.add_argument("--group", help="monitor or source group name (default: the first that fits)")
     parser.add_argument("--var", action="append", help="variable(s) to plot (traces, calcium)")
@@ -32,15 +32,24 @@ def add_arguments(parser):
     parser.add_argument("--batch", type=int, default=0, help="batch copy to draw (batched runs)")
     parser.add_argument("--dpi", type=int, default=120, help="resolution of PNG output")
     parser.add_argument("-o", "--output", required=True, help="output figure (.png, .pdf or .svg)")
+    # sweep folders (astrosim sweep): --var RESULT against --x AXIS [--y AXIS], other axes fixed by --at
+    parser.add_argument("--x", help="sweep: grid axis on the horizontal axis")
+    parser.add_argument("--y", help="sweep: second grid axis (a map)")
+    parser.add_argument("--at", action="append", default=[], metavar="AXIS=VALUE", help="sweep: fix a grid axis")
 
 
 def run(args):
     import sys
 
     from astrosim.plotting import plot_file
+    from astrosim.sweep import is_sweep_folder
 
     from ._errors import CommandError
 
+    if is_sweep_folder(args.file):  # a sweep folder: results against grid axes (astrosim/plotting/sweep.py)
+        from astrosim.plotting.sweep import run_cli
+
+        return run_cli(args)
     options = {}
     if args.kind == "raster":
         options.update(max_neurons=args.max_neurons, batch=args.batch)

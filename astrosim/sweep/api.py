@@ -64,7 +64,8 @@ def run_sweep(target, grid, *, out, fixed=None, duration=None, seed=0, workers=N
     scheduler : str
         Address of a running Dask scheduler (``tcp://host:8786``) instead of a local cluster.
     chunk : int
-        Points per task (one batched run); default about four tasks per worker, at most 64.
+        Points per task (one batched run); default about four tasks per worker, at most 64 (with
+        ``scheduler``, as if there were as many workers as local cores: give ``chunk`` for a big cluster).
     on_shard, on_client : callable
         ``on_shard(task, reply)`` after each shard is written; ``on_client(client)`` once the Dask
         client is up (monitoring, tests).
@@ -86,16 +87,18 @@ def run_sweep(target, grid, *, out, fixed=None, duration=None, seed=0, workers=N
         raise SweepInputError(f"workers must be a non-negative integer, got {workers!r}")
     if out is None:
         raise SweepInputError("a sweep needs an output folder (out=... / --out DIR)")
+    # chunking: about four tasks per worker; for a running scheduler the size is not known here
+    planned_workers = workers if not scheduler else max(os.cpu_count() or 1, 4)
     runner = make_runner(target, fixed, duration)
     axes = make_axes(grid)
     runner.check(axes)
-    tasks, used_chunk = plan_tasks(runner, axes, seed, chunk, workers or 1)
+    tasks, used_chunk = plan_tasks(runner, axes, seed, chunk, planned_workers or 0)
     record = index_record(runner, axes, seed, used_chunk, tasks)
     stored_chunk = prepare_folder(out, record)
     if stored_chunk is not None and stored_chunk != used_chunk:
         if chunk is not None:
             print_fn(f"{out}: continuing its sweep with its chunk size {stored_chunk} (not {chunk})")
-        tasks, used_chunk = plan_tasks(runner, axes, seed, stored_chunk, workers or 1)
+        tasks, used_chunk = plan_tasks(runner, axes, seed, stored_chunk, planned_workers or 0)
         record = index_record(runner, axes, seed, used_chunk, tasks)
     if stored_chunk is None:
         write_index(out, record)

@@ -115,6 +115,23 @@ def local_cluster(workers, threads_per_worker=1, dashboard=True):
                         dashboard_address=":0" if dashboard else None)
 
 
+def _preload_plugin():
+    from dask.distributed import WorkerPlugin
+
+    class PreloadBrian2(WorkerPlugin):
+        """Import Brian2 and the engine when a worker starts: in its main thread (Brian2 installs a signal
+        handler on import, which fails in a task thread) and before the first task's clock starts."""
+
+        name = "astrosim-preload-brian2"
+
+        def setup(self, worker):
+            import brian2  # noqa: F401
+
+            import astrosim.engine  # noqa: F401
+
+    return PreloadBrian2()
+
+
 def _dask():
     try:
         import dask.distributed  # noqa: F401
@@ -140,6 +157,7 @@ def run_dask(runner, tasks, out, progress, *, workers=None, scheduler=None, on_s
         link = getattr(client, "dashboard_link", None)
         n_workers = len(client.scheduler_info().get("workers", {}))
         print_fn(f"dask: {n_workers} worker(s) at {client.scheduler.address}; dashboard {link or 'not available'}")
+        client.register_plugin(_preload_plugin())  # also runs on workers that join or restart later
         if on_client is not None:
             on_client(client)
         by_key = {}

@@ -16,9 +16,12 @@ __all__ = ["plan_tasks", "default_chunk"]
 
 
 def default_chunk(n_points, workers, groups=1):
-    """Points per task: about four tasks per worker (load balance, progress), at most 64."""
+    """Points per task: about four tasks per worker (load balance, progress), at most 64; in this
+    process (``workers=0``) a whole group per task, at most 64."""
     per_group = max(1, math.ceil(n_points / max(groups, 1)))
-    return max(1, min(64, per_group, math.ceil(n_points / (4 * max(workers, 1)))))
+    if not workers:
+        return min(64, per_group)
+    return max(1, min(64, per_group, math.ceil(n_points / (4 * workers))))
 
 
 def plan_tasks(runner, axes, sweep_seed, chunk=None, workers=1):

@@ -42,10 +42,31 @@ class Model:
 
 
 def _seed_build(seed):
+    """Seed numpy and Brian2 for a build, after releasing the networks of earlier chunks."""
+    import gc
+
     import brian2
 
+    _release_previous_networks()
+    gc.collect()
     np.random.seed(seed)
     brian2.seed(seed)
+
+
+def _release_previous_networks():
+    """Let the Brian2 objects of earlier chunks go, so that a new build gets the same object names.
+
+    The engine keeps every captured code object in a class-level registry (kept alive, their
+    groups keep their names: ``an_synapses_1``, ``_2`` ...). Some generated kernels name objects
+    (specialised uniform arrays), so new names would mean a new compilation for every chunk.
+    """
+    try:
+        from astrosim.engine.codegen import NumbaCodeObject
+    except ImportError:  # pragma: no cover - engine restructured
+        return
+    registry = getattr(NumbaCodeObject, "registry", None)
+    if isinstance(registry, dict):
+        registry.clear()
 
 
 class ProtocolRunner:

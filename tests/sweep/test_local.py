@@ -6,7 +6,7 @@ import pytest
 from brian2 import second
 
 import astrosim
-from conftest import RESULTS, assert_same, run
+from sweep_helpers import RESULTS, assert_same, run
 
 
 class Stop(KeyboardInterrupt):

@@ -55,12 +55,10 @@ def runs(tmp_path_factory, tiny_module):
 
 @pytest.fixture(scope="module")
 def tiny_module(tmp_path_factory):
-    import os
-
-    from conftest import TINY  # noqa: F401  (tests/train/conftest.py)
-
-    os.environ.setdefault("ASTROSIM_DATA", str(tmp_path_factory.mktemp("cache")))
-    return dict(TINY)
+    """The tiny model of tests/train/conftest.py, with a private data cache for the whole module."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASTROSIM_DATA", str(tmp_path_factory.mktemp("cache")))  # the rank processes inherit it
+        yield {"dim": 16, "heads": 2, "layers": 1}
 
 
 def test_two_ranks_match_one_process_with_the_same_global_batch(runs):
