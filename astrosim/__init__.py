@@ -9,6 +9,7 @@ _LAZY = {
     "run": ("astrosim.engine", "run"),
     "Simulator": ("astrosim.engine", "Simulator"),
     "run_script": ("astrosim.engine", "run_script"),
+    "EngineOptions": ("astrosim.engine.options", "EngineOptions"),
 }
 
 __all__ = ["__version__", "sweep", *_LAZY]

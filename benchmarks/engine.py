@@ -26,7 +26,7 @@ NETWORKS = {"coba": "Stimberg 2018 Fig. 1 COBA (4,000 neurons, STP synapses)",
 
 
 def _build(network, scale):
-    from benchmarks.networks import build_coba, build_coba_with_astro
+    from astrosim.testing.networks import build_coba, build_coba_with_astro
 
     s = lambda n: max(1, int(round(n * scale)))  # noqa: E731
     if network == "coba":
@@ -43,7 +43,7 @@ def _spike_count(ns):
 def measure(network, peer, duration_s, scale=1.0, workdir=None):
     """Build and run one network with one peer in *this* process; return a timing dict."""
     import brian2 as b2
-    from benchmarks.networks import run_in_namespace
+    from astrosim.testing.networks import run_in_namespace
 
     workdir = workdir or tempfile.mkdtemp(prefix="astrosim-bench-")
     b2.prefs.codegen.target = "cython" if peer == "runtime" else "numpy"

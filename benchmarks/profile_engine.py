@@ -23,7 +23,7 @@ def main(argv=None):
     import brian2 as b2
 
     import astrosim.engine  # noqa: F401  (registers the device)
-    from benchmarks.networks.glia import build_coba_with_astro
+    from astrosim.testing.networks.glia import build_coba_with_astro
 
     b2.set_device("astrosim")  # compiled connect(), as for a script run by astrosim
     b2.seed(1)

@@ -21,7 +21,7 @@ __all__ = ["synaptic_loop_report", "replay_times"]
 def _record(duration_s, scale):
     import brian2 as b2
     import astrosim
-    from benchmarks.networks import build_coba, run_in_namespace
+    from astrosim.testing.networks import build_coba, run_in_namespace
 
     b2.start_scope()
     b2.prefs.codegen.target = "numpy"

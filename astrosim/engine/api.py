@@ -14,29 +14,29 @@ from brian2.units.allunits import second
 from .connect import (NumbaConnectCodeObject, connect_supported, equality_generator,
                       equality_pairs, restore_source_order)
 from .errors import UnsupportedFeatureError
+from .options import resolve
 from .simulator import Simulator
 
 __all__ = ["run", "run_script", "AstrosimDevice", "simulator_for"]
 
-if prefs.codegen.target == "auto":
-    # connect()/initial values then use numpy instead of compiling Cython
-    prefs.codegen.target = "numpy"
 
-
-def simulator_for(net, seed=None, listeners=None):
+def simulator_for(net, seed=None, listeners=None, options=None):
     """The Simulator attached to ``net`` (created on first use, kept across runs)."""
     sim = getattr(net, "_astrosim_simulator", None)
     if sim is None:
-        sim = Simulator(net, seed=seed)
+        sim = Simulator(net, seed=seed, options=options)
         net._astrosim_simulator = sim
-    elif seed is not None:
-        sim.seed = seed
-        sim._rng = None
+    else:
+        if seed is not None:
+            sim.seed = int(seed)
+            sim._rng = None
+        if options is not None:
+            sim.options = options
     return sim
 
 
 def run(duration, report=None, *, seed=None, namespace=None, level=0, listeners=(),
-        report_period=10 * second, profile=False):
+        report_period=10 * second, profile=False, options=None):
     """Run the objects visible to the caller, like ``brian2.run``, with the compiled engine.
 
     Parameters
@@ -55,6 +55,8 @@ def run(duration, report=None, *, seed=None, namespace=None, level=0, listeners=
         Chunk listeners (``on_run_start``, ``on_chunk``, ``on_run_end``).
     profile : bool
         Measure the CPU time of each code object (``profiling_summary()`` then works).
+    options : EngineOptions, optional
+        Engine settings for this network's simulator.
 
     Returns
     -------
@@ -64,7 +66,7 @@ def run(duration, report=None, *, seed=None, namespace=None, level=0, listeners=
     magic_network._update_magic_objects(level=level + 1)
     if namespace is None:
         namespace = get_local_namespace(level=level + 1)
-    sim = simulator_for(magic_network, seed)
+    sim = simulator_for(magic_network, seed, options=options)
     sim.run(duration, namespace=namespace, report=report, listeners=listeners,
             report_period=report_period, profile=profile)
     return sim
@@ -72,9 +74,6 @@ def run(duration, report=None, *, seed=None, namespace=None, level=0, listeners=
 
 _BRIAN2_CONNECT = Synapses.connect.original_function  # the body behind the device hook
 
-#: ``connect`` calls over fewer (source, target) pairs keep Brian2's numpy path, which is
-#: quicker than compiling a kernel for them (e.g. 0.4 s for COBA's 16 M pairs)
-COMPILED_CONNECT_MIN_PAIRS = int(os.environ.get("ASTROSIM_COMPILED_CONNECT_MIN_PAIRS", "100000000"))
 
 
 def _candidate_pairs(synapses):
@@ -88,11 +87,16 @@ class AstrosimDevice(RuntimeDevice):
     """A Brian2 device whose ``network_run`` hands the network to astrosim.
 
     Registered as ``'astrosim'``; ``run_script`` also installs it in place of
-    ``'cpp_standalone'`` so standalone scripts run unchanged.
+    ``'cpp_standalone'`` so standalone scripts run unchanged. ``options`` (an
+    ``EngineOptions``) apply to its compiled ``connect`` and to the simulators of the
+    networks it runs; ``connect`` calls over fewer than ``compiled_connect_min_pairs``
+    (source, target) pairs keep Brian2's numpy path, quicker than compiling a kernel for
+    them (e.g. 0.4 s for COBA's 16 M pairs).
     """
 
-    def __init__(self):
+    def __init__(self, options=None):
         super().__init__()
+        self.options = resolve(options)
         self.arrays = runtime_device.arrays
         self.astrosim_seed = None
         self.astrosim_listeners = ()
@@ -106,7 +110,7 @@ class AstrosimDevice(RuntimeDevice):
                     override_conditional_write=None, compiler_kwds=None):
         """Synapse creation (``connect``) compiled with numba; everything else as in runtime."""
         if template_name == "synapses_create_generator" and connect_supported(template_kwds or {}) \
-                and _candidate_pairs(owner) >= COMPILED_CONNECT_MIN_PAIRS:
+                and _candidate_pairs(owner) >= self.options.compiled_connect_min_pairs:
             try:
                 return super().code_object(
                     owner, name, abstract_code, variables, template_name, variable_indices,
@@ -161,7 +165,7 @@ class AstrosimDevice(RuntimeDevice):
         if getattr(net, "_astrosim_simulator", None) is None and self.astrosim_seed is not None:
             seed = self.astrosim_seed + self._n_networks
             self._n_networks += 1
-        sim = simulator_for(net, seed)
+        sim = simulator_for(net, seed, options=self.options)
         sim.run(duration, namespace=namespace, report=report, report_period=report_period,
                 listeners=self.astrosim_listeners, profile=bool(profile))
 
@@ -191,7 +195,7 @@ _device = AstrosimDevice()
 all_devices["astrosim"] = _device
 
 
-def run_script(path, *, seed=None, listeners=()):
+def run_script(path, *, seed=None, listeners=(), options=None):
     """Execute an unmodified Brian2 script with astrosim as its back end.
 
     ``brian2.run``/``Network.run`` and ``set_device('cpp_standalone', ...)`` are redirected
@@ -212,7 +216,7 @@ def run_script(path, *, seed=None, listeners=()):
         matplotlib.use("Agg", force=True)
     except ImportError:  # pragma: no cover
         pass
-    dev = AstrosimDevice()
+    dev = AstrosimDevice(options)
     dev.astrosim_seed = seed
     dev.astrosim_listeners = tuple(listeners)
     saved = {k: all_devices.get(k) for k in ("cpp_standalone", "astrosim")}

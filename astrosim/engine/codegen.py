@@ -15,24 +15,33 @@ from brian2.input.timedarray import TimedArray
 from brian2.parsing.rendering import NodeRenderer
 from brian2.utils.stringtools import indent, word_substitute
 
+from . import names as K
 from .errors import UnsupportedFeatureError
 
 __all__ = ["NumbaCodeGenerator", "NumbaCodeObject", "is_batched", "CLOCK_LOCALS"]
 
-#: Brian2 default functions -> expression template in generated numba code.
+#: Brian2 default functions -> function called in generated numba code.
 FUNCTION_MAP = {
-    "sin": "np.sin", "cos": "np.cos", "tan": "np.tan", "sinh": "np.sinh",
-    "cosh": "np.cosh", "tanh": "np.tanh", "exp": "_rt.exp", "log": "np.log",
-    "log10": "np.log10", "expm1": "np.expm1", "log1p": "np.log1p", "sqrt": "np.sqrt",
-    "ceil": "np.ceil", "floor": "np.floor", "arcsin": "np.arcsin", "arccos": "np.arccos",
-    "arctan": "np.arctan", "abs": "abs", "sign": "_rt.sign", "clip": "_rt.clip",
-    "int": "_rt.to_int", "timestep": "_rt.timestep", "exprel": "_rt.exprel",
+    "sin": f"{K.NP}.sin", "cos": f"{K.NP}.cos", "tan": f"{K.NP}.tan", "sinh": f"{K.NP}.sinh",
+    "cosh": f"{K.NP}.cosh", "tanh": f"{K.NP}.tanh", "exp": K.EXP, "log": f"{K.NP}.log",
+    "log10": f"{K.NP}.log10", "expm1": f"{K.NP}.expm1", "log1p": f"{K.NP}.log1p",
+    "sqrt": f"{K.NP}.sqrt", "ceil": f"{K.NP}.ceil", "floor": f"{K.NP}.floor",
+    "arcsin": f"{K.NP}.arcsin", "arccos": f"{K.NP}.arccos", "arctan": f"{K.NP}.arctan",
+    "abs": K.ABS, "sign": f"{K.RT}.sign", "clip": f"{K.RT}.clip", "int": f"{K.RT}.to_int",
+    "timestep": f"{K.RT}.timestep", "exprel": f"{K.RT}.exprel",
 }
 #: Random functions take the RNG state and the batch index.
-RANDOM_MAP = {"rand": "_rt.uniform", "randn": "_rt.normal", "poisson": "_rt.poisson"}
+RANDOM_MAP = {"rand": K.RANDOM_ALIASES["uniform"], "randn": K.RANDOM_ALIASES["normal"],
+              "poisson": K.RANDOM_ALIASES["poisson"]}
+#: other runtime helpers drawing random numbers (BinomialFunction)
+_RANDOM_HELPERS = {"binomial_normal": K.RANDOM_ALIASES["binomial_normal"],
+                   "binomial_exact": K.RANDOM_ALIASES["binomial_exact"]}
+#: what every random call passes after its own arguments: the copy's state and index, the
+#: element, the time step and the call site (a counter-based stream needs all of them)
+RANDOM_ARGS = (K.RNG, K.BATCH, "_vectorisation_idx", K.CLOCK_TIMESTEP, K.SITE)
 
-#: Clock variables become arguments of the generated functions.
-CLOCK_LOCALS = {"t": "_clock_t", "dt": "_clock_dt", "timestep": "_clock_timestep"}
+#: Clock variables become per-block locals set by the fused loop.
+CLOCK_LOCALS = {"t": K.CLOCK_T, "dt": K.CLOCK_DT, "timestep": K.CLOCK_TIMESTEP}
 
 
 #: read-only for users, but written by the templates: per copy as well
@@ -107,17 +116,17 @@ class NumbaCodeGenerator(CythonCodeGenerator):
 
     def _function_call(self, varname, var):
         if varname in RANDOM_MAP and var is DEFAULT_FUNCTIONS.get(varname):
-            return RANDOM_MAP[varname], ("_rng", "_b")
+            return RANDOM_MAP[varname], RANDOM_ARGS
         if varname in FUNCTION_MAP and var is DEFAULT_FUNCTIONS.get(varname):
             return FUNCTION_MAP[varname], ()
         if isinstance(var, TimedArray):
             # values, eps and K are bound by the renderer (kernel arguments)
-            kind = "_rt.timed_1d" if var.values.ndim == 1 else "_rt.timed_2d"
-            return kind, (f"_tav_{var.name}", f"_taeps_{var.name}", f"_taK_{var.name}")
+            kind = f"{K.RT}.timed_1d" if var.values.ndim == 1 else f"{K.RT}.timed_2d"
+            return kind, timedarray_names(var.name)
         if isinstance(var, BinomialFunction):
             params = _binomial_params(var)
-            kind = "_rt.binomial_normal" if "loc" in params else "_rt.binomial_exact"
-            return kind, ("_rng", "_b", f"_bnA_{var.name}", f"_bnB_{var.name}")
+            kind = _RANDOM_HELPERS["binomial_normal" if "loc" in params else "binomial_exact"]
+            return kind, RANDOM_ARGS + binomial_names(var.name)
         owner = getattr(self.owner, "name", "?")
         raise UnsupportedFeatureError(
             owner, f"the user-defined function '{varname}' (no numba implementation)")
@@ -136,7 +145,7 @@ class NumbaCodeGenerator(CythonCodeGenerator):
         if index == "_idx":
             index = "_idx"
         if is_batched(var):
-            return f"{name}[_b, {index}]"
+            return f"{name}[{K.BATCH}, {index}]"
         return f"{name}[{index}]"
 
     def translate_to_read_arrays(self, read, indices):
@@ -158,6 +167,16 @@ class NumbaCodeGenerator(CythonCodeGenerator):
                                               f"writing to the clock variable '{varname}'")
             lines.append(f"{access} = {varname}")
         return lines
+
+
+def timedarray_names(name):
+    """Kernel names of a TimedArray's values array, its ``eps`` and ``K`` (block locals)."""
+    return K.reserved(f"tav_{name}"), K.local(f"taeps_{name}"), K.local(f"taK_{name}")
+
+
+def binomial_names(name):
+    """Block-local names of a BinomialFunction's two parameters."""
+    return K.local(f"bnA_{name}"), K.local(f"bnB_{name}")
 
 
 def _known_function(varname, var):
@@ -223,12 +242,8 @@ class NumbaCodeObject(CodeObject):
     class_name = "numba"
     generator_class = NumbaCodeGenerator
     templater = _CaptureTemplater()
-    #: strong references, keyed by name (Brian keeps only weak proxies)
-    registry = {}
-
-    def __init__(self, *args, **kwds):
-        super().__init__(*args, **kwds)
-        NumbaCodeObject.registry[self.name] = self
+    # no registry of instances: each owner keeps its code object (``CodeRunner.codeobj``)
+    # alive while it matters, and a registry would only grow over repeated runs
 
     def compile_block(self, block):
         return None
@@ -279,8 +294,8 @@ def indent_lines(text, n):
 
 
 #: runtime calls that draw from a copy's random stream (code using them is not repeatable
-#: out of order: no threads over its elements, no skipping)
-RANDOM_CALLS = ("_rt.uniform", "_rt.normal", "_rt.poisson", "_rt.binomial")
+#: out of order: no threads over its elements, no skipping); derived from the maps above
+RANDOM_CALLS = tuple(sorted(set(RANDOM_MAP.values()) | set(_RANDOM_HELPERS.values())))
 
 #: a name that is not an attribute (``x`` in ``x + y.z``, not ``z``)
 IDENTIFIER = re.compile(r"(?<![.\w])[_A-Za-z][_A-Za-z0-9]*\b")
@@ -296,4 +311,11 @@ def rename_identifiers(text, mapping):
 
 
 __all__ += ["literal", "constants_lines", "block_text", "indent", "word_substitute",
-            "IDENTIFIER", "RANDOM_CALLS", "rename_identifiers", "indent_lines"]
+            "IDENTIFIER", "RANDOM_CALLS", "rename_identifiers", "indent_lines",
+            "timedarray_names", "binomial_names", "uses_random"]
+
+
+def uses_random(text):
+    """Whether generated ``text`` draws random numbers (or touches the random state)."""
+    used = set(IDENTIFIER.findall(text))
+    return K.RNG in used or any(call in used for call in RANDOM_CALLS)

@@ -15,7 +15,7 @@ import numpy as np
 from brian2.core.variables import ArrayVariable, Constant, DynamicArrayVariable
 from brian2.codegen.codeobject import CodeObject
 
-from . import runtime
+from . import names, runtime
 from .codegen import IDENTIFIER, NumbaCodeObject, indent_lines, is_batched, rename_identifiers
 from .loader import load_module
 
@@ -128,7 +128,7 @@ def _source(code):
     skip = bool(kw["skip_if_invalid"])
 
     def bounds(code_value):
-        action = "continue" if skip else f"_err[0] = {code_value}\n    _err[1] = _{result}\n    break"
+        action = "continue" if skip else f"$err[0] = {code_value}\n    $err[1] = _{result}\n    break"
         return (f"if _{result} < 0 or _{result} >= {kw['result_index_size']}:\n    {action}")
 
     body = [vc["generator_expr"],
@@ -142,28 +142,28 @@ def _source(code):
     if not kw["result_index_used"]:
         body.append(bounds(2))
     body.append(vc["update"])
-    body.append("for _repetition in range(_n):\n"
-                "    if _nbuf == _prebuf.shape[0]:\n"
-                "        _prebuf = _grow(_prebuf)\n"
-                "        _postbuf = _grow(_postbuf)\n"
-                "    _prebuf[_nbuf] = _pre_idx\n    _postbuf[_nbuf] = _post_idx\n    _nbuf += 1")
+    body.append("for $repetition in $range(_n):\n"
+                "    if $nbuf == $prebuf.shape[0]:\n"
+                "        $prebuf = $grow($prebuf)\n"
+                "        $postbuf = $grow($postbuf)\n"
+                "    $prebuf[$nbuf] = _pre_idx\n    $postbuf[$nbuf] = _post_idx\n    $nbuf += 1")
     body = "\n".join(b for b in body if b)
     if kw["iterator_func"] == "range":
-        loop = f"for {inner} in range(_iter_low, _iter_high, _iter_step):\n{indent_lines(body, 1)}"
+        loop = f"for {inner} in $range(_iter_low, _iter_high, _iter_step):\n{indent_lines(body, 1)}"
     else:  # Bernoulli sampling with probability _iter_p (geometric jumps when p < 0.25)
         loop = (
             "if _iter_p == 0:\n    continue\n"
-            "_iter_sign = -1 if _iter_step < 0 else 1\n"
-            "_jump_algo = _iter_p < 0.25\n"
-            "_pconst = 1.0 / np.log(1.0 - _iter_p) if _jump_algo else 1.0\n"
+            "$iter_sign = -1 if _iter_step < 0 else 1\n"
+            "$jump_algo = _iter_p < 0.25\n"
+            "$pconst = 1.0 / $np.log(1.0 - _iter_p) if $jump_algo else 1.0\n"
             f"{inner} = _iter_low - _iter_step\n"
-            f"while _iter_sign * ({inner} + _iter_step) < _iter_sign * _iter_high:\n"
+            f"while $iter_sign * ({inner} + _iter_step) < $iter_sign * _iter_high:\n"
             f"    {inner} += _iter_step\n"
-            "    if _jump_algo:\n"
-            f"        {inner} += int(np.log(1.0 - _rt.uniform(_rng, 0)) * _pconst) * _iter_step\n"
-            f"        if _iter_sign * {inner} >= _iter_sign * _iter_high:\n"
+            "    if $jump_algo:\n"
+            f"        {inner} += $int($np.log(1.0 - $rt.uniform($rng, 0)) * $pconst) * _iter_step\n"
+            f"        if $iter_sign * {inner} >= $iter_sign * _iter_high:\n"
             "            break\n"
-            "    elif _rt.uniform(_rng, 0) >= _iter_p:\n"
+            "    elif $rt.uniform($rng, 0) >= _iter_p:\n"
             "        continue\n"
             f"{indent_lines(body, 1)}")
     outer_loop = [f"_raw{kw['outer_index_array']} = _{outer} + {kw['outer_index_offset']}"]
@@ -171,21 +171,18 @@ def _source(code):
         outer_loop += [vc["create_cond"], "if not _cond:\n    continue"]
     outer_loop += [vc["setup_iterator"], loop]
     if not skip:
-        outer_loop.append("if _err[0] > 0:\n    break")
+        outer_loop.append("if $err[0] > 0:\n    break")
     main = "\n".join(b for b in [
-        "_b = 0", "_nbuf = 0", "_vectorisation_idx = 1",
+        "$b = 0", "$nbuf = 0", "_vectorisation_idx = 1",
         sc["setup_iterator"], sc["generator_expr"], sc["create_cond"], sc["update"],
-        f"for _{outer} in range({kw['outer_index_size']}):\n"
+        f"for _{outer} in $range({kw['outer_index_size']}):\n"
         + indent_lines("\n".join(b for b in outer_loop if b), 1),
-        "return _prebuf, _postbuf, _nbuf"] if b)
+        "return $prebuf, $postbuf, $nbuf"] if b)
     return main
 
 
 class NumbaConnectCodeObject(NumbaCodeObject):
     """A ``synapses_create_generator`` code object that runs in numba when called."""
-
-    def __init__(self, *args, **kwds):
-        CodeObject.__init__(self, *args, **kwds)  # not kept in the capture registry
 
     def run_block(self, block):
         owner = self.owner
@@ -208,17 +205,19 @@ class NumbaConnectCodeObject(NumbaCodeObject):
         for k, (name, value) in enumerate(consts):
             cast = "int" if _is_int(value) else ("bool" if isinstance(value, (bool, np.bool_))
                                                  else "float")
-            binds.append(f"{name} = {cast}(_c[{k}])")
-        canon = {name: f"_a{k}" for k, name in enumerate(arrays)}  # source keyed by structure
-        text = rename_identifiers("\n".join(binds + [main]), canon)
+            binds.append(f"{name} = ${cast}($c[{k}])")
+        # source keyed by structure
+        canon = {name: names.kernel_argument(k) for k, name in enumerate(arrays)}
+        text = names.expand("\n".join(binds + [f"{names.CLOCK_TIMESTEP} = 0", main]))
+        text = rename_identifiers(text.replace(names.SITE, "0"), canon)
         args = ", ".join(canon.values())
-        source = ("import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n"
-                  "@numba.njit(cache=True)\ndef _grow(buf):\n"
-                  "    new = np.empty(2 * buf.shape[0], dtype=buf.dtype)\n"
-                  "    new[:buf.shape[0]] = buf\n    return new\n\n"
-                  "@numba.njit(cache=True, error_model='numpy')\n"
-                  f"def connect(_rng, _err, _prebuf, _postbuf, _c{', ' if args else ''}{args}):\n"
-                  + indent_lines(text, 1) + "\n")
+        source = names.module_header() + names.expand(
+            "\n@numba.njit(cache=True)\ndef $grow(buf):\n"
+            "    new = $np.empty(2 * buf.shape[0], dtype=buf.dtype)\n"
+            "    new[:buf.shape[0]] = buf\n    return new\n\n"
+            "@numba.njit(cache=True, error_model='numpy')\n"
+            f"def connect($rng, $err, $prebuf, $postbuf, $c{', ' if args else ''}{args}):\n"
+        ) + indent_lines(text, 1) + "\n"
         module, _ = load_module(source)
         rng = runtime.seed_states(np.random.randint(2 ** 31), 1)
         err = np.zeros(2, dtype=np.int64)

@@ -9,10 +9,13 @@ results are bit-identical.
 """
 import ast
 
+from . import names
+
 __all__ = ["eliminate_common_subexpressions"]
 
-_PURE_CALLS = {("_rt", "exp"), ("_rt", "clip"), ("_rt", "sign"), ("np", "sqrt"), ("np", "log"),
-               ("np", "tanh"), ("np", "sin"), ("np", "cos")}
+_PURE_NAMES = {names.ABS, names.EXP}
+_PURE_CALLS = {(names.RT, "exp"), (names.RT, "clip"), (names.RT, "sign"), (names.NP, "sqrt"),
+               (names.NP, "log"), (names.NP, "tanh"), (names.NP, "sin"), (names.NP, "cos")}
 
 
 def _pure(node):
@@ -27,7 +30,7 @@ def _pure(node):
             f = sub.func
             if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
                     and (f.value.id, f.attr) in _PURE_CALLS) and \
-                    not (isinstance(f, ast.Name) and f.id == "abs"):
+                    not (isinstance(f, ast.Name) and f.id in _PURE_NAMES):
                 return False
         elif not isinstance(sub, (ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Load,
                                   ast.operator, ast.unaryop, ast.Call)):
@@ -79,7 +82,7 @@ def _run(stmts, counter):
                     return ast.Name(id=temps[k], ctx=ast.Load())
                 if counts.get(k, 0) >= 2:
                     inner = super().generic_visit(node)
-                    name = f"_cse{counter[0]}"
+                    name = names.reserved(f"cse{counter[0]}")
                     counter[0] += 1
                     out.append(ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())],
                                           value=inner, lineno=0))

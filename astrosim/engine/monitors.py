@@ -72,8 +72,8 @@ class MonitorBuffer:
             return None
         p = self.prefix
         name = sorted(self.vars)[0]
-        return (f"if {p}_n[_b, 0] + {const(self.n_source)} > {p}_v_{name}.shape[1]:\n"
-                f"    _done[_b] = _s\n    break")
+        return (f"if {p}_n[$b, 0] + {const(self.n_source)} > {p}_v_{name}.shape[1]:\n"
+                f"    $done[$b] = $s\n    break")
 
     def collect_spikes(self):
         """Per-copy events recorded since the last call; resets the kernel counters."""

@@ -9,6 +9,7 @@ in and returned.
 """
 import re
 
+from . import names
 from .codegen import IDENTIFIER, indent_lines
 
 __all__ = ["outline_prange_loops"]
@@ -17,9 +18,7 @@ _ASSIGNED = re.compile(r"^\s*([_A-Za-z]\w*)\s*(?:=(?!=)|\+=|-=|\*=|/=)", re.M)
 _FOR = re.compile(r"^\s*for\s+([_A-Za-z]\w*)\s+in\b", re.M)
 _REDUCED = re.compile(r"^\s*([_A-Za-z]\w*)\s*\+=", re.M)
 _PLAIN = re.compile(r"^\s*([_A-Za-z]\w*)\s*=(?!=)", re.M)
-_KNOWN = {"np", "_rt", "numba", "range", "abs", "min", "max", "int", "float", "bool", "len",
-          "True", "False", "None", "if", "else", "elif", "for", "in", "and", "or", "not", "is",
-          "while", "break", "continue", "pass", "return"}
+_KNOWN = names.MODULE_GLOBALS
 _HEADER = "@numba.njit(cache=True, error_model='numpy', parallel=True)\n"
 
 
@@ -43,7 +42,7 @@ def outline_prange_loops(text):
     out, functions, k, count = [], [], 0, 0
     while k < len(lines):
         line = lines[k]
-        if "numba.prange(" not in line or not line.lstrip().startswith("for "):
+        if names.PRANGE + "(" not in line or not line.lstrip().startswith("for "):
             out.append(line)
             k += 1
             continue
@@ -57,7 +56,7 @@ def outline_prange_loops(text):
         reductions = sorted(set(_REDUCED.findall(body)) - plain)
         used = set(IDENTIFIER.findall(body)) - _KNOWN
         params = sorted((used - assigned) | set(reductions))
-        name = f"_threaded_loop{count}"
+        name = names.reserved(f"threaded_loop{count}")
         count += 1
         dedented = "\n".join(ln[len(indent):] if ln.startswith(indent) else ln for ln in block)
         ret = ", ".join(reductions)

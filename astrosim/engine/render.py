@@ -1,5 +1,4 @@
 """Render captured Brian2 code objects as numba functions and fuse them into one time loop."""
-import os
 import re
 
 import numpy as np
@@ -8,31 +7,21 @@ from brian2.core.variables import ArrayVariable, Constant
 from brian2.input.binomial import BinomialFunction
 from brian2.input.timedarray import TimedArray
 
-from .codegen import (IDENTIFIER, RANDOM_CALLS, _binomial_params, _timedarray_K, block_text,
-                      is_batched, indent_lines, rename_identifiers)
+from . import names as K
+from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, binomial_names, block_text,
+                      is_batched, indent_lines, rename_identifiers, timedarray_names,
+                      uses_random)
 from .errors import UnsupportedFeatureError
 from .cse import eliminate_common_subexpressions
 from .outline import outline_prange_loops
 from .skip import skip_unchanged_sums
-from .specialize import readonly_uniform, substitute_scalars
+from .specialize import readonly_uniform, scalar_name, substitute_scalars
 
 __all__ = ["ModuleBuilder", "ArraySpec"]
 
 _IDENT = re.compile(r"\b[_A-Za-z][_A-Za-z0-9]*\b")
-_KEEP = {"np", "_rt", "numba", "range", "abs", "min", "max", "int", "float", "bool", "len",
-         "True", "False", "None", "if", "else", "elif", "for", "in", "and", "or", "not",
-         "while", "break", "continue", "pass", "is", "_b", "_rng", "_err", "_ts", "_dts", "_s",
-         "_rowidx", "_cf", "_ci", "_done", "_prof", "_pc"}
-#: unbatched element-wise updates and summed variables with at least this many elements run
-#: on all cores (numba prange); ``ASTROSIM_PARALLEL_MIN_SIZE=0`` turns threads off, which
-#: pays on a machine whose cores are busy with other work (docs/engine.md)
-PARALLEL_MIN_SIZE = int(os.environ.get("ASTROSIM_PARALLEL_MIN_SIZE", "20000")) or None
-#: repeated pure sub-expressions computed once (faster numba compilation; ``ASTROSIM_CSE=0`` off)
-USE_CSE = os.environ.get("ASTROSIM_CSE", "1") != "0"
-#: summed variables whose inputs did not change are not recomputed (``ASTROSIM_SKIP_SUMS=0`` off)
-SKIP_SUMS = os.environ.get("ASTROSIM_SKIP_SUMS", "1") != "0"
-_WRITE = re.compile(r"^(_array_\w+)\[_b, _idx\] = (\w+)$")
-FUNC_ARGS = "_b, _clock_t, _clock_dt, _clock_timestep, _rng, _err"
+#: a generated store of an element-wise update (``_array_g_v[_0b, _idx] = v``)
+_WRITE = re.compile(r"^(_array_\w+)\[" + K.BATCH + r", _idx\] = (\w+)$")
 
 
 class ArraySpec:
@@ -54,11 +43,14 @@ class ModuleBuilder:
         Used for array names.
     batch : int
         Number of copies (1 for unbatched runs).
+    options : EngineOptions
+        Threads, passes and maths of this kernel.
     """
 
-    def __init__(self, device, batch):
+    def __init__(self, device, batch, options):
         self.device = device
         self.batch = batch
+        self.options = options
         self.arrays = {}  # name -> ArraySpec (ordered)
         self.functions = []  # source texts
         self.calls = []  # (clock index, call text)
@@ -70,6 +62,10 @@ class ModuleBuilder:
         self.consts_f = []
         self.consts_i = []
         self.uses_prange = False
+        self.n_sites = 0
+        #: what the passes did (read by tests and profiling instead of the source text)
+        self.facts = {"threaded_blocks": 0, "skipped_sums": 0, "scalar_arrays": [],
+                      "random_sites": 0}
         self.summed_targets = {}  # call index -> target array name
 
     # -- helpers --------------------------------------------------------------------------
@@ -81,13 +77,15 @@ class ModuleBuilder:
         return name
 
     def buffer(self, name, value=None, batched=False, kind="buffer"):
+        """Register an engine array (``$``-names allowed); returns its kernel name."""
+        name = K.expand(name)
         if name not in self.arrays:
             self.arrays[name] = ArraySpec(name, None, batched, kind, value)
         return name
 
     def acc(self, var, index):
         name = self.array(var)
-        return f"{name}[_b, {index}]" if is_batched(var) else f"{name}[{index}]"
+        return f"{name}[$b, {index}]" if is_batched(var) else f"{name}[{index}]"
 
     def _register_used(self, co, text):
         used = set(_IDENT.findall(text))
@@ -102,25 +100,27 @@ class ModuleBuilder:
         """Kernel expression reading a scalar constant passed at run time (not baked in)."""
         if isinstance(value, (bool, np.bool_, int, np.integer)):
             self.consts_i.append(int(value))
-            return f"_ci[{len(self.consts_i) - 1}]"
+            return f"$ci[{len(self.consts_i) - 1}]"
         self.consts_f.append(float(value))
-        return f"_cf[{len(self.consts_f) - 1}]"
+        return f"$cf[{len(self.consts_f) - 1}]"
 
     def _function_consts(self, co):
         """(name, value) of TimedArray/binomial parameters referenced by the generator."""
         out = []
         for var in co.variables.values():
             if isinstance(var, TimedArray):
-                K = _timedarray_K(co.owner.clock.dt_, var.dt)
-                self.buffer(f"_tav_{var.name}", value=np.ascontiguousarray(
-                    var.values, dtype=np.float64), kind="extra")
-                out += [(f"_taeps_{var.name}", float(var.dt / K)), (f"_taK_{var.name}", int(K))]
+                factor = _timedarray_K(co.owner.clock.dt_, var.dt)
+                values, eps, k_name = timedarray_names(var.name)
+                self.buffer(values, value=np.ascontiguousarray(var.values, dtype=np.float64),
+                            kind="extra")
+                out += [(eps, float(var.dt / factor)), (k_name, int(factor))]
             elif isinstance(var, BinomialFunction):
                 p = _binomial_params(var)
+                first, second = binomial_names(var.name)
                 if "loc" in p:
-                    out += [(f"_bnA_{var.name}", p["loc"]), (f"_bnB_{var.name}", p["scale"])]
+                    out += [(first, p["loc"]), (second, p["scale"])]
                 else:
-                    out += [(f"_bnA_{var.name}", int(p["n"])), (f"_bnB_{var.name}", p["p"])]
+                    out += [(first, int(p["n"])), (second, p["p"])]
         return out
 
     def add_function(self, co, key, body, clock_index, extra_consts=(), group_name=None):
@@ -136,26 +136,35 @@ class ModuleBuilder:
             param = self.batch_params.get((group_name, name))
             if param is not None:
                 self.buffer(param, kind="param")
-                consts.append(f"{name} = {param}[_b]")
+                consts.append(f"{name} = {param}[$b]")
             else:
                 consts.append(f"{name} = {self.const(value)}")
         k = self.n_funcs
         self.n_funcs += 1
         text = "\n".join(consts + [body])
-        keep = set(self.arrays) | _KEEP
+        text = K.expand(text)
+        text = re.sub(r"\b" + K.SITE + r"\b", lambda m: self._next_site(), text)
+        keep = set(self.arrays) | K.SHARED
         text = IDENTIFIER.sub(
             lambda m: m.group(0) if m.group(0) in keep else f"{m.group(0)}__{k}", text)
-        prefix = (f"_clock_t__{k} = _ts[_b, {clock_index}] * _dts[{clock_index}]\n"
-                  f"_clock_dt__{k} = _dts[{clock_index}]\n"
-                  f"_clock_timestep__{k} = _ts[_b, {clock_index}]\n")
+        prefix = K.expand(f"$t__{k} = $ts[$b, {clock_index}] * $dts[{clock_index}]\n"
+                          f"$dt__{k} = $dts[{clock_index}]\n"
+                          f"$timestep__{k} = $ts[$b, {clock_index}]\n")
         self.calls.append((clock_index, prefix + text))
         self.call_names.append(co.name)
         return key
 
+    def _next_site(self):
+        """A kernel-unique number for one random call site (keys counter-based streams)."""
+        self.n_sites += 1
+        return str(self.n_sites - 1)
+
     def _threads_pay(self, n, vc):
-        """A single-copy loop of ``n`` elements, large enough and free of random numbers."""
-        return self.batch == 1 and PARALLEL_MIN_SIZE is not None and n >= PARALLEL_MIN_SIZE \
-            and not any(f in vc for f in RANDOM_CALLS)
+        """A single-copy loop of ``n`` elements, large enough; with random numbers only when
+        they come from a counter-based stream (any element can draw its own)."""
+        threads_from = self.options.threads_from
+        return self.batch == 1 and threads_from is not None and n >= threads_from \
+            and (self.options.rng == "counter" or not uses_random(vc))
 
     def _parallel_ok(self, co, vc):
         """Element-wise update of a large single-copy group without random numbers."""
@@ -169,6 +178,7 @@ class ModuleBuilder:
                 if not _WRITE.match(stripped):
                     return False
         self.uses_prange = True
+        self.facts["threaded_blocks"] += 1
         return True
 
     def n_of(self, co, name="N"):
@@ -196,11 +206,11 @@ class ModuleBuilder:
                 continue
             cid = len(self.float_checks)
             self.float_checks.append((cid, owner_name, varname))
-            in_loop.append(f"if not (abs({varname}) < np.inf):\n    _nf += 1")
-            after.append(f"    _rt.report_nonfinite(_err, _b, N, {array}, {cid})")
+            in_loop.append(f"if not ($abs({varname}) < $np.inf):\n    $nf += 1")
+            after.append(f"    $rt.report_nonfinite($err, $b, N, {array}, {cid})")
         if not in_loop:
             return "", ""
-        return "\n".join(in_loop), "if _nf > 0:\n" + "\n".join(after)
+        return "\n".join(in_loop), "if $nf > 0:\n" + "\n".join(after)
 
     # -- templates ------------------------------------------------------------------------
     def code_object(self, co, clock_index, context, group_name=None):
@@ -215,24 +225,24 @@ class ModuleBuilder:
         extra = []
         if tmpl == "stateupdate":
             checks, after = self.checks_for(co, vc, owner)
-            loop = "numba.prange" if self._parallel_ok(co, vc) else "range"
-            body = (f"{head}\nN = {self.n_of(co)}\n_nf = 0\nfor _idx in {loop}(N):\n"
+            loop = "$prange" if self._parallel_ok(co, vc) else "$range"
+            body = (f"{head}\nN = {self.n_of(co)}\n$nf = 0\nfor _idx in {loop}(N):\n"
                     f"    _vectorisation_idx = _idx\n{_indent(vc, 1)}\n{_indent(checks, 1)}\n"
                     f"{after}")
         elif tmpl == "threshold":
             es = self.array(kw["eventspace_variable"])
-            lines = [head, f"N = {self.n_of(co)}", "_n = 0", "for _idx in range(N):",
+            lines = [head, f"N = {self.n_of(co)}", "$n = 0", "for _idx in $range(N):",
                      "    _vectorisation_idx = _idx", _indent(vc, 1), "    if _cond:",
-                     f"        {es}[_b, _n] = _idx", "        _n += 1"]
+                     f"        {es}[$b, $n] = _idx", "        $n += 1"]
             if kw.get("_uses_refractory"):
                 lines += [f"        {self.acc(co.variables['not_refractory'], '_idx')} = False",
-                          f"        {self.acc(co.variables['lastspike'], '_idx')} = _clock_t"]
-            lines.append(f"{es}[_b, N] = _n")
+                          f"        {self.acc(co.variables['lastspike'], '_idx')} = $t"]
+            lines.append(f"{es}[$b, N] = $n")
             body = "\n".join(lines)
         elif tmpl == "reset":
             es = self.array(kw["eventspace_variable"])
-            body = (f"{head}\nfor _k in range({es}[_b, {es}.shape[1] - 1]):\n"
-                    f"    _idx = {es}[_b, _k]\n    _vectorisation_idx = _idx\n{_indent(vc, 1)}")
+            body = (f"{head}\nfor $k in $range({es}[$b, {es}.shape[1] - 1]):\n"
+                    f"    _idx = {es}[$b, $k]\n    _vectorisation_idx = _idx\n{_indent(vc, 1)}")
         elif tmpl == "synapses":
             body = self._pathway(co, head, vc, context)
         elif tmpl == "summed_variable":
@@ -272,7 +282,8 @@ class ModuleBuilder:
         order = np.argsort(targets, kind="stable")
         ptr = np.zeros(size + 1, dtype=np.int64)
         np.cumsum(np.bincount(targets, minlength=size), out=ptr[1:])
-        single = bool(len(targets)) and int(np.diff(ptr).max()) <= 1 and "_rt." not in vc
+        single = bool(len(targets)) and int(np.diff(ptr).max()) <= 1 \
+            and f"{K.RT}." not in vc and not uses_random(vc)
         tag = co.name
         if single:
             # at most one term per target (e.g. one astrocyte per synapse): per target the
@@ -280,9 +291,9 @@ class ModuleBuilder:
             # branch misprediction per target
             synapse = np.full(size, -1, dtype=np.int64)
             synapse[targets] = np.arange(len(targets))
-            where, position = synapse, "_ti"
+            where, position = synapse, "$ti"
         else:
-            where, position = order, "_k"
+            where, position = order, "$k"
         # the Synapses' own pre/post index arrays do not change during a run: read them in
         # loop order
         connectivity = {self.device.get_array_name(var): var for var in co.variables.values()
@@ -293,32 +304,33 @@ class ModuleBuilder:
             pattern = re.compile(re.escape(name) + r"\[_idx\]")
             if pattern.search(vc):
                 values = np.asarray(var.get_value())[np.maximum(where, 0)]
-                reordered = self.buffer(f"_svsorted_{tag}{var.name}", kind="extra",
+                reordered = self.buffer(f"$svsorted_{tag}{var.name}", kind="extra",
                                         value=np.ascontiguousarray(values))
                 vc = pattern.sub(f"{reordered}[{position}]", vc)
-        loop = "range"
+        loop = "$range"
         if self._threads_pay(size, vc):  # targets are independent
-            loop = "numba.prange"
+            loop = "$prange"
             self.uses_prange = True
+            self.facts["threaded_blocks"] += 1
         n_targets = self.n_of(co, kw["_target_size_name"])
         if single:
-            syn_name = self.buffer(f"_svsyn_{tag}", value=synapse.astype(np.int32), kind="extra")
+            syn_name = self.buffer(f"$svsyn_{tag}", value=synapse.astype(np.int32), kind="extra")
             body = (f"{head}\nN = {self.n_of(co)}\n"
-                    f"for _ti in {loop}({n_targets}):\n"
-                    f"    _idx = {syn_name}[_ti]\n    _has = _idx >= 0\n"
-                    f"    _idx = _idx if _has else 0\n    _vectorisation_idx = _idx\n"
+                    f"for $ti in {loop}({n_targets}):\n"
+                    f"    _idx = {syn_name}[$ti]\n    $has = _idx >= 0\n"
+                    f"    _idx = _idx if $has else 0\n    _vectorisation_idx = _idx\n"
                     f"{_indent(vc, 1)}\n"
-                    f"    {self.acc(tgt, '_ti + _target_start')} = _synaptic_var if _has else 0.0")
-            return body, [("_target_start", start)]
-        order_name = self.buffer(f"_svorder_{tag}", value=order.astype(np.int32), kind="extra")
-        ptr_name = self.buffer(f"_svptr_{tag}", value=ptr, kind="extra")
+                    f"    {self.acc(tgt, '$ti + $target_start')} = _synaptic_var if $has else 0.0")
+            return body, [("$target_start", start)]
+        order_name = self.buffer(f"$svorder_{tag}", value=order.astype(np.int32), kind="extra")
+        ptr_name = self.buffer(f"$svptr_{tag}", value=ptr, kind="extra")
         body = (f"{head}\nN = {self.n_of(co)}\n"
-                f"for _ti in {loop}({n_targets}):\n    _acc = 0.0\n"
-                f"    for _k in range({ptr_name}[_ti], {ptr_name}[_ti + 1]):\n"
-                f"        _idx = {order_name}[_k]\n        _vectorisation_idx = _idx\n"
-                f"{_indent(vc, 2)}\n        _acc += _synaptic_var\n"
-                f"    {self.acc(tgt, '_ti + _target_start')} = _acc")
-        return body, [("_target_start", start)]
+                f"for $ti in {loop}({n_targets}):\n    $acc = 0.0\n"
+                f"    for $k in $range({ptr_name}[$ti], {ptr_name}[$ti + 1]):\n"
+                f"        _idx = {order_name}[$k]\n        _vectorisation_idx = _idx\n"
+                f"{_indent(vc, 2)}\n        $acc += _synaptic_var\n"
+                f"    {self.acc(tgt, '$ti + $target_start')} = $acc")
+        return body, [("$target_start", start)]
 
     def _pathway(self, co, head, vc, ctx):
         q = ctx["queue"]  # prefix of queue arrays
@@ -328,20 +340,20 @@ class ModuleBuilder:
             self.buffer(f"{q}_{suffix}", batched=batched, kind="queue")
         return "\n".join([
             head,
-            f"_D1 = {q}_hist.shape[1]",
-            "_slot = _clock_timestep % _D1",
-            f"_start = {q}_info[2]", f"_stop = {q}_info[3]", "_n = 0",
-            f"for _k in range({es}[_b, {es}.shape[1] - 1]):",
-            f"    _nid = {es}[_b, _k]",
-            "    if _nid >= _start and _nid < _stop:",
-            f"        {q}_hist[_b, _slot, _n] = _nid - _start", "        _n += 1",
-            f"{q}_cnt[_b, _slot] = _n",
-            f"for _d in range({q}_info[1], {q}_info[0] - 1, -1):",
-            "    _sl = (_clock_timestep - _d) % _D1",
-            f"    for _k in range({q}_cnt[_b, _sl]):",
-            f"        _p = {q}_hist[_b, _sl, _k] * _D1 + _d",
-            f"        for _qq in range({q}_ptr[_p], {q}_ptr[_p + 1]):",
-            f"            _idx = {q}_syn[_qq]", "            _vectorisation_idx = _idx",
+            f"$D1 = {q}_hist.shape[1]",
+            "$slot = $timestep % $D1",
+            f"$src_start = {q}_info[2]", f"$src_stop = {q}_info[3]", "$n = 0",
+            f"for $k in $range({es}[$b, {es}.shape[1] - 1]):",
+            f"    $nid = {es}[$b, $k]",
+            "    if $nid >= $src_start and $nid < $src_stop:",
+            f"        {q}_hist[$b, $slot, $n] = $nid - $src_start", "        $n += 1",
+            f"{q}_cnt[$b, $slot] = $n",
+            f"for $d in $range({q}_info[1], {q}_info[0] - 1, -1):",
+            "    $sl = ($timestep - $d) % $D1",
+            f"    for $k in $range({q}_cnt[$b, $sl]):",
+            f"        $p = {q}_hist[$b, $sl, $k] * $D1 + $d",
+            f"        for $qq in $range({q}_ptr[$p], {q}_ptr[$p + 1]):",
+            f"            _idx = {q}_syn[$qq]", "            _vectorisation_idx = _idx",
             _indent(vc, 3),
         ])
 
@@ -359,13 +371,13 @@ class ModuleBuilder:
         ntb = f"{tb}.shape[{1 if is_batched(v['_timebins']) else 0}]"
         _ = ni
         return "\n".join([
-            f"N = {self.n_of(co)}", f"_period = {period}", "_timebin = _clock_timestep",
-            "if _period > 0:", "    _timebin %= _period",
-            f"    if {li} > 0 and {tb_last} >= _timebin:", f"        {li} = 0",
-            "_n = 0", f"for _idx in range({li}, {ntb}):",
-            f"    if {tb_acc} > _timebin:", "        break",
-            f"    {es}[_b, _n] = {ni_acc}", "    _n += 1",
-            f"{es}[_b, N] = _n", f"{li} += _n",
+            f"N = {self.n_of(co)}", f"$period = {period}", "$timebin = $timestep",
+            "if $period > 0:", "    $timebin %= $period",
+            f"    if {li} > 0 and {tb_last} >= $timebin:", f"        {li} = 0",
+            "$n = 0", f"for _idx in $range({li}, {ntb}):",
+            f"    if {tb_acc} > $timebin:", "        break",
+            f"    {es}[$b, $n] = {ni_acc}", "    $n += 1",
+            f"{es}[$b, N] = $n", f"{li} += $n",
         ])
 
     def _spikemonitor(self, co, head, vc, ctx):
@@ -374,31 +386,31 @@ class ModuleBuilder:
         es = self.array(kw["eventspace_variable"])
         v = co.variables
         start, stop = "_source_start", "_source_stop"
-        lines = [head, f"for _j in range({es}[_b, {es}.shape[1] - 1]):",
-                 f"    _idx = {es}[_b, _j]",
+        lines = [head, f"for $j in $range({es}[$b, {es}.shape[1] - 1]):",
+                 f"    _idx = {es}[$b, $j]",
                  f"    if _idx >= {start} and _idx < {stop}:",
                  "        _vectorisation_idx = _idx", _indent(vc, 2)]
         self.buffer(f"{m}_n", batched=True, kind="monitor")
-        lines.append(f"        _pos = {m}_n[_b, 0]")
+        lines.append(f"        $pos = {m}_n[$b, 0]")
         if kw.get("record", True):
             for name in sorted(kw["record_variables"]):
                 self.buffer(f"{m}_v_{name}", batched=True, kind="monitor")
-                lines.append(f"        {m}_v_{name}[_b, _pos] = _to_record_{name}")
-        lines.append(f"        {m}_n[_b, 0] = _pos + 1")
+                lines.append(f"        {m}_v_{name}[$b, $pos] = _to_record_{name}")
+        lines.append(f"        {m}_n[$b, 0] = $pos + 1")
         lines.append(f"        {self.acc(v['count'], '_idx - ' + start)} += 1")
         return "\n".join(lines)
 
     def _statemonitor(self, co, head, vc, ctx):
         m = ctx["monitor"]
         kw = co.code["kwds"]
-        idx = self.acc(co.variables["_indices"], "_i")
+        idx = self.acc(co.variables["_indices"], "$i")
         nidx = f"{self.array(co.variables['_indices'])}.shape[-1]"
-        lines = [f"_row = _rowidx[_s, {ctx['clock_index']}]", head,
-                 f"for _i in range({nidx}):", f"    _idx = {idx}",
+        lines = [f"$row = $rowidx[$s, {ctx['clock_index']}]", head,
+                 f"for $i in $range({nidx}):", f"    _idx = {idx}",
                  "    _vectorisation_idx = _idx", _indent(vc, 1)]
         for name in sorted(kw["_recorded_variables"]):
             self.buffer(f"{m}_v_{name}", batched=True, kind="monitor")
-            lines.append(f"    {m}_v_{name}[_b, _row, _i] = _to_record_{name}")
+            lines.append(f"    {m}_v_{name}[$b, $row, $i] = _to_record_{name}")
         return "\n".join(lines)
 
     def _ratemonitor(self, co, ctx):
@@ -409,11 +421,11 @@ class ModuleBuilder:
         start, stop = "_source_start", "_source_stop"
         nsrc = "_num_source_neurons"
         return "\n".join([
-            f"_row = _rowidx[_s, {ctx['clock_index']}]", "_c = 0",
-            f"for _j in range({es}[_b, {es}.shape[1] - 1]):",
-            f"    _idx = {es}[_b, _j]",
-            f"    if _idx >= {start} and _idx < {stop}:", "        _c += 1",
-            f"{m}_v_rate[_b, _row] = _c / _clock_dt / {nsrc}",
+            f"$row = $rowidx[$s, {ctx['clock_index']}]", "$nspk = 0",
+            f"for $j in $range({es}[$b, {es}.shape[1] - 1]):",
+            f"    _idx = {es}[$b, $j]",
+            f"    if _idx >= {start} and _idx < {stop}:", "        $nspk += 1",
+            f"{m}_v_rate[$b, $row] = $nspk / $dt / {nsrc}",
         ])
 
     # -- the fused loop -------------------------------------------------------------------
@@ -431,45 +443,50 @@ class ModuleBuilder:
         never writes and that hold a single value are read as scalars (``specialize``).
         """
         args = list(self.arrays)
-        loop = "numba.prange" if parallel else "range"
+        loop = "$prange" if parallel else "$range"
         calls, flags = self.calls, []
-        if SKIP_SUMS:
+        if self.options.skip_sums:
             calls, flags = skip_unchanged_sums(self.calls, self.summed_targets, set(self.arrays))
-        body = [f"for _b in {loop}(_ts.shape[0]):", "    _done[_b] = _nsteps"]
+        self.facts["skipped_sums"] = len(flags)
+        self.facts["random_sites"] = self.n_sites
+        body = [f"for $b in {loop}($ts.shape[0]):", "    $done[$b] = $nsteps"]
         body += [f"    {flag} = True" for flag in flags]
-        body.append("    for _s in range(_start[_b], _nsteps):")
+        body.append("    for $s in $range($start[$b], $nsteps):")
         for line in self.capacity_checks:
             body.append(_indent(line, 2))
         for k, (clock_index, call) in enumerate(calls):
             if profile:
-                call = f"_pc = _rt.cycles()\n{call}\n_prof[_b, {k}] += _rt.cycles() - _pc"
-            body.append(f"        if _ticks[_s, {clock_index}]:\n{_indent(call, 3)}")
-        body.append("        for _c in range(_dts.shape[0]):\n            if _ticks[_s, _c]:\n"
-                    "                _ts[_b, _c] += 1")
-        body.append("        if _err[_b, 0] >= 0:\n            _err[_b, 3] = _s\n"
-                    "            _done[_b] = _s + 1\n            break")
+                call = f"$pc = $rt.cycles()\n{call}\n$prof[$b, {k}] += $rt.cycles() - $pc"
+            body.append(f"        if $ticks[$s, {clock_index}]:\n{_indent(call, 3)}")
+        body.append("        for $c in $range($dts.shape[0]):\n            if $ticks[$s, $c]:\n"
+                    "                $ts[$b, $c] += 1")
+        body.append("        if $err[$b, 0] >= 0:\n            $err[$b, 3] = $s\n"
+                    "            $done[$b] = $s + 1\n            break")
         body.append("return 0")
         # canonical argument names: the source (and the disk cache) depends on structure only
-        canon = {name: f"_a{k}" for k, name in enumerate(args)}
-        text = "\n".join(body)
+        canon = {name: K.kernel_argument(k) for k, name in enumerate(args)}
+        text = K.expand("\n".join(body))
         self.uniform = {}
-        if arrays is not None:
+        if arrays is not None and self.options.specialize:
             candidates = [n for n, spec in self.arrays.items() if spec.kind == "brian"]
             self.uniform = readonly_uniform(text, arrays, candidates)
+            self.facts["scalar_arrays"] = sorted(self.uniform)
             if self.uniform:
                 text = substitute_scalars(text, self.uniform)
-                binds = [f"_uniform{n} = {self.const(v)}" for n, v in sorted(self.uniform.items())]
-                text = "\n".join(binds) + "\n" + text
+                binds = [f"{scalar_name(n)} = {self.const(v)}"
+                         for n, v in sorted(self.uniform.items())]
+                text = K.expand("\n".join(binds)) + "\n" + text
         text = rename_identifiers(text, canon)
-        header = "import numpy as np\nimport numba\nfrom astrosim.engine import runtime as _rt\n\n"
+        header = K.module_header(self.options.precise_math, self.options.rng) + "\n"
         if self.uses_prange and not parallel:
             # threaded element loops become small parallel functions: the kernel compiles serially
             text, functions = outline_prange_loops(text)
             header += functions + "\n\n"
-        main = (f"@numba.njit(cache=True, error_model='numpy', parallel={bool(parallel)})\n"
-                f"def run_chunk(_nsteps, _ticks, _rowidx, _ts, _dts, _rng, _err, _start, _done, _prof, "
-                f"_cf, _ci, {', '.join(canon[a] for a in args)}):\n" + _indent(text, 1) + "\n")
+        main = K.expand(
+            f"@numba.njit(cache=True, error_model='numpy', parallel={bool(parallel)})\n"
+            f"def run_chunk($nsteps, $ticks, $rowidx, $ts, $dts, $rng, $err, $start, $done, "
+            f"$prof, $cf, $ci, {', '.join(canon[a] for a in args)}):\n") + _indent(text, 1) + "\n"
         source = header + main
-        if USE_CSE:
+        if self.options.cse:
             source = eliminate_common_subexpressions(source) + "\n"
         return source, args

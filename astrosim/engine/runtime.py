@@ -10,7 +10,8 @@ from numba.extending import intrinsic
 
 from .vecmath import exp
 
-__all__ = ["seed_states", "uniform", "normal", "poisson", "binomial_normal",
+__all__ = ["seed_states", "RANDOM_HELPERS", "counter_bits", "ctr_uniform", "ctr_normal",
+           "ctr_poisson", "uniform", "normal", "poisson", "binomial_normal",
            "binomial_exact", "timestep", "clip", "sign", "to_int", "exprel",
            "timed_1d", "timed_2d", "clock_schedule", "cycles", "cycles_per_second", "exp"]
 
@@ -118,6 +119,154 @@ def binomial_exact(s, b, n, p):
             U -= px
             px = ((n - X + 1) * P * px) / (X * q)
     return n - X if reverse else X
+
+
+# -- one signature for both stream kinds: (state, copy, element, time step, call site) -------
+# Generated code calls these through module aliases chosen by ``EngineOptions.rng``; the
+# sequential ones ignore the element, step and site.
+
+@numba.njit(cache=True)
+def seq_uniform(s, b, idx, step, site):
+    return uniform(s, b)
+
+
+@numba.njit(cache=True)
+def seq_normal(s, b, idx, step, site):
+    return normal(s, b)
+
+
+@numba.njit(cache=True)
+def seq_poisson(lam, s, b, idx, step, site):
+    return poisson(lam, s, b)
+
+
+@numba.njit(cache=True)
+def seq_binomial_normal(s, b, idx, step, site, loc, scale):
+    return binomial_normal(s, b, loc, scale)
+
+
+@numba.njit(cache=True)
+def seq_binomial_exact(s, b, idx, step, site, n, p):
+    return binomial_exact(s, b, n, p)
+
+
+@numba.njit(cache=True)
+def _mix(z):
+    """SplitMix64's finaliser: a bijection of 64-bit words with full avalanche."""
+    z = (z ^ (z >> _U(30))) * _U(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> _U(27))) * _U(0x94D049BB133111EB)
+    return z ^ (z >> _U(31))
+
+
+@numba.njit(cache=True)
+def counter_bits(key, idx, step, site, k):
+    """64 random bits for draw ``k`` of (element, time step, call site) under ``key``.
+
+    Each coordinate is folded in by a multiply with a distinct odd constant followed by a full
+    mixing round, so nearby counters give unrelated words; no state is carried between calls.
+    """
+    h = _mix(key ^ (_U(site) * _U(0x9E3779B97F4A7C15)))
+    h = _mix(h ^ (_U(step) * _U(0xD1B54A32D192ED03)))
+    h = _mix(h ^ (_U(idx) * _U(0xABC98388FB8FAC03)))
+    return _mix(h ^ (_U(k) * _U(0x8CB92BA72F3D8DD7)))
+
+
+@numba.njit(cache=True)
+def _unit(key, idx, step, site, k):
+    return (counter_bits(key, idx, step, site, k) >> _U(11)) * (1.0 / 9007199254740992.0)
+
+
+@numba.njit(cache=True)
+def ctr_uniform(s, b, idx, step, site):
+    """Uniform double in [0, 1) keyed by copy ``b``'s key, element, step and call site."""
+    return _unit(s[b, 0], idx, step, site, 0)
+
+
+@numba.njit(cache=True)
+def ctr_normal(s, b, idx, step, site):
+    """Standard normal deviate (Box-Muller on two counter draws)."""
+    key = s[b, 0]
+    u1 = 1.0 - _unit(key, idx, step, site, 0)
+    u2 = _unit(key, idx, step, site, 1)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@numba.njit(cache=True)
+def ctr_poisson(lam, s, b, idx, step, site):
+    """Poisson deviate from counter draws (inversion by multiplication; normal for large)."""
+    if lam <= 0.0:
+        return 0
+    key = s[b, 0]
+    if lam < 30.0:
+        limit = math.exp(-lam)
+        k = 0
+        prod = _unit(key, idx, step, site, 0)
+        while prod > limit:
+            k += 1
+            prod *= _unit(key, idx, step, site, k)
+        return k
+    # transformed rejection (PTRS), as the sequential stream, with a counter per attempt
+    slam = math.sqrt(lam)
+    loglam = math.log(lam)
+    bb = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * bb
+    invalpha = 1.1239 + 1.1328 / (bb - 3.4)
+    vr = 0.9277 - 3.6224 / (bb - 2.0)
+    n = 0
+    while True:
+        U = _unit(key, idx, step, site, n) - 0.5
+        V = _unit(key, idx, step, site, n + 1)
+        n += 2
+        us = 0.5 - abs(U)
+        k = math.floor((2.0 * a / us + bb) * U + lam + 0.43)
+        if us >= 0.07 and V <= vr:
+            return int(k)
+        if k < 0 or (us < 0.013 and V > us):
+            continue
+        if (math.log(V) + math.log(invalpha) - math.log(a / (us * us) + bb)
+                <= -lam + k * loglam - math.lgamma(k + 1.0)):
+            return int(k)
+
+
+@numba.njit(cache=True)
+def ctr_binomial_normal(s, b, idx, step, site, loc, scale):
+    return loc + scale * ctr_normal(s, b, idx, step, site)
+
+
+@numba.njit(cache=True)
+def ctr_binomial_exact(s, b, idx, step, site, n, p):
+    """Binomial draw by inversion from counter draws (as :func:`binomial_exact`)."""
+    key = s[b, 0]
+    reverse = p > 0.5
+    P = 1.0 - p if reverse else p
+    q = 1.0 - P
+    qn = math.exp(n * math.log(q))
+    bound = min(n, n * P + 10.0 * math.sqrt(n * P * q + 1))
+    X = 0
+    px = qn
+    j = 0
+    U = _unit(key, idx, step, site, j)
+    while U > px:
+        X += 1
+        if X > bound:
+            X = 0
+            px = qn
+            j += 1
+            U = _unit(key, idx, step, site, j)
+        else:
+            U -= px
+            px = ((n - X + 1) * P * px) / (X * q)
+    return n - X if reverse else X
+
+
+#: the helpers behind each random alias, per ``EngineOptions.rng``
+RANDOM_HELPERS = {
+    "sequential": {"uniform": "seq_uniform", "normal": "seq_normal", "poisson": "seq_poisson",
+                   "binomial_normal": "seq_binomial_normal",
+                   "binomial_exact": "seq_binomial_exact"},
+    "counter": {"uniform": "ctr_uniform", "normal": "ctr_normal", "poisson": "ctr_poisson",
+                "binomial_normal": "ctr_binomial_normal", "binomial_exact": "ctr_binomial_exact"},
+}
 
 
 def seed_states(seed, batch):

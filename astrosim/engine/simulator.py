@@ -12,19 +12,18 @@ from brian2.synapses.synapses import SynapticPathway
 from brian2.units.fundamentalunits import Quantity
 from brian2.units.allunits import second
 
-from . import runtime
+from . import names, runtime
 from .codegen import is_batched
 from .errors import SimulationError, UnsupportedFeatureError
 from .loader import load_module
 from .monitors import MonitorBuffer
+from .options import EngineOptions, resolve
 from .prepare import capture, check_duration, check_objects, owner_group
 from .queue import PathwayQueue
 from .render import ModuleBuilder
 
 __all__ = ["Simulator"]
 
-_CHUNK_SECONDS = 0.5
-_CHUNK_BYTES = 32 * 2 ** 20  # monitor rows held per chunk
 
 
 class Simulator:
@@ -42,15 +41,32 @@ class Simulator:
     keep_in_monitors : bool
         Fill the Brian2 monitors (unbatched) or keep monitor data for ``monitor_data``
         (batched). ``False`` bounds memory for streaming runs with listeners.
+    options : EngineOptions, optional
+        Engine settings (default: ``astrosim.engine.default_options()``, i.e. the
+        environment at import); keyword ``overrides`` (``precise_math=True``, ...) replace
+        single fields.
+
+    Attributes
+    ----------
+    seed : int or None
+        The seed of the engine's random streams: the one given, or the one drawn from
+        numpy's global generator at the first run (``None`` until then).
+    options : EngineOptions
+    timings : dict
+        Seconds spent in ``'prepare'``, ``'compile'`` and ``'run'``.
     """
 
-    def __init__(self, network, *, batch=None, seed=None, keep_in_monitors=True):
+    def __init__(self, network, *, batch=None, seed=None, keep_in_monitors=True, options=None,
+                 **overrides):
         if batch is not None and (int(batch) != batch or batch < 1):
             raise ValueError(f"batch must be a positive integer or None, got {batch!r}")
+        if seed is not None and (int(seed) != seed or seed < 0):
+            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+        self.options = resolve(options, **overrides)
         self.network = network
         self.batch = None if batch is None else int(batch)
         self.B = 1 if batch is None else int(batch)
-        self.seed = seed
+        self.seed = None if seed is None else int(seed)
         self.keep_in_monitors = keep_in_monitors
         self.timings = {"prepare": 0.0, "compile": 0.0, "run": 0.0}
         self._state = {}
@@ -60,6 +76,7 @@ class Simulator:
         self._rng = None
         self._store = {}
         self.source = None
+        self.kernel_facts = {}
         self.profiling_info = None
         self.run_namespace = None
         self.module = None
@@ -214,13 +231,15 @@ class Simulator:
         arrays = self._arrays(builder, pathways)
         source, argnames = builder.source(parallel=self.B > 1, profile=profile, arrays=arrays)
         self.source = source
+        self.kernel_facts = dict(builder.facts)
         self.timings["prepare"] += time.perf_counter() - t_prep
         t_comp = time.perf_counter()
-        module, _ = load_module(source)
+        module, _ = load_module(source, self.options.cache_dir)
         self.module = module
         if self._rng is None:
-            seed = self.seed if self.seed is not None else np.random.randint(2 ** 31)
-            self._rng = runtime.seed_states(seed, self.B)
+            if self.seed is None:  # drawn from numpy's generator: brian2.seed() applies
+                self.seed = int(np.random.randint(2 ** 31))
+            self._rng = runtime.seed_states(self.seed, self.B)
         ts0 = np.array([c.variables["timestep"].get_value()[0] for c in clocks], dtype=np.int64)
         dts = np.array([c.dt_ for c in clocks], dtype=np.float64)
         i_end = np.array([c._i_end for c in clocks], dtype=np.int64)
@@ -262,12 +281,12 @@ class Simulator:
 
     def _build(self, captured):
         device = get_device()
-        builder = ModuleBuilder(device, self.B)
+        builder = ModuleBuilder(device, self.B, self.options)
         clocks = sorted({obj.clock for obj, _ in captured}, key=lambda c: (c.dt_, c.name))
         cindex = {c: k for k, c in enumerate(clocks)}
         builder.batch_params = {}
         for (gname, pname), values in self._batch_params.items():
-            builder.batch_params[(gname, pname)] = f"_bp{len(builder.batch_params)}"
+            builder.batch_params[(gname, pname)] = names.batch_parameter(len(builder.batch_params))
         monbufs, pathways = [], {}
         for obj, co in captured:
             ci = cindex[obj.clock]
@@ -276,12 +295,12 @@ class Simulator:
                 pw = co.code["kwds"]["pathway"]
                 if not isinstance(pw, SynapticPathway):
                     raise UnsupportedFeatureError(obj.name, "synaptic code without pathway")
-                ctx["queue"] = f"_q{len(pathways)}"
+                ctx["queue"] = names.queue_prefix(len(pathways))
                 # the pathway's own event ("spike" or a custom event given by on_event=)
                 ctx["eventspace"] = pw.variables[pw.eventspace_name]
                 pathways[ctx["queue"]] = pw
             elif co.template_name in ("spikemonitor", "statemonitor", "ratemonitor"):
-                ctx["monitor"] = f"_m{len(monbufs)}"
+                ctx["monitor"] = names.monitor_prefix(len(monbufs))
                 monbufs.append(MonitorBuffer(obj, ctx["monitor"], self.B, co, ci))
             first = len(builder.calls)
             builder.code_object(co, ci, ctx, group_name=owner_group(co).name)
@@ -350,7 +369,7 @@ class Simulator:
         total = len(kernel.sched)
         pos, chunk, error = 0, 200, None
         row_bytes = sum(mb.bytes_per_tick() for mb in monbufs)
-        max_chunk = max(1, _CHUNK_BYTES // max(row_bytes, 1))
+        max_chunk = max(1, self.options.chunk_bytes // max(row_bytes, 1))
         try:
             while pos < total:
                 if net._stopped or Network._globally_stopped:
@@ -376,9 +395,9 @@ class Simulator:
                     error = self._nan_error(builder, kernel.err[b], b,
                                             ticks[int(kernel.err[b, 3])], kernel.ts[b], kernel.dts)
                     break
-                if elapsed < _CHUNK_SECONDS / 4:
+                if elapsed < self.options.chunk_seconds / 4:
                     chunk = min(chunk * 2, 1 << 20)
-                elif elapsed > _CHUNK_SECONDS * 2:
+                elif elapsed > self.options.chunk_seconds * 2:
                     chunk = max(chunk // 2, 1)
                 if reporter and time.perf_counter() > next_report:
                     reporter((time.perf_counter() - start_wall) * second,

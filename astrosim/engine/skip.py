@@ -14,12 +14,11 @@ chunk starts dirty, so changes made from Python between chunks are seen.
 """
 import re
 
-from .codegen import IDENTIFIER, RANDOM_CALLS, indent_lines
+from . import names
+from .codegen import IDENTIFIER, indent_lines, uses_random
 from .specialize import _ASSIGN, _subscripts
 
 __all__ = ["skip_unchanged_sums"]
-
-_IMPURE = ("_rng",) + RANDOM_CALLS
 
 
 def _accesses(text, arrays):
@@ -38,8 +37,8 @@ def _accesses(text, arrays):
 
 def _reads_own_clock(text, k):
     """Whether block ``k`` uses its time or time step beyond the prefix defining them."""
-    return any(len(re.findall(rf"\b{name}__{k}\b", text)) > 1
-               for name in ("_clock_t", "_clock_timestep"))
+    return any(len(re.findall(rf"\b{names.block_local(name, k)}\b", text)) > 1
+               for name in (names.CLOCK_T, names.CLOCK_TIMESTEP))
 
 
 def skip_unchanged_sums(calls, summed_targets, arrays):
@@ -68,7 +67,7 @@ def skip_unchanged_sums(calls, summed_targets, arrays):
     flags = []
     for k, target in sorted(summed_targets.items()):
         text = calls[k][1]
-        if any(token in text for token in _IMPURE) or _reads_own_clock(text, k):
+        if uses_random(text) or _reads_own_clock(text, k):
             continue
         used, written = access[k]
         if written != {target}:
@@ -79,7 +78,7 @@ def skip_unchanged_sums(calls, summed_targets, arrays):
         if any(target in access[j][1] for j in range(len(calls)) if j != k):
             continue
         inputs = (used - {target}) & written_anywhere
-        flag = f"_dirty{k}"
+        flag = names.reserved(f"dirty{k}")
         flags.append(flag)
         texts[k] = f"if {flag}:\n    {flag} = False\n" + indent_lines(texts[k], 1)
         for j in range(len(calls)):

@@ -11,7 +11,9 @@ import re
 
 import numpy as np
 
-__all__ = ["readonly_uniform", "substitute_scalars"]
+from . import names
+
+__all__ = ["readonly_uniform", "substitute_scalars", "scalar_name"]
 
 _ASSIGN = re.compile(r"\s*(=(?!=)|\+=|-=|\*=|/=|//=|%=|\*\*=)")
 
@@ -59,10 +61,15 @@ def readonly_uniform(text, arrays, candidates):
     return out
 
 
-def substitute_scalars(text, names):
-    """Replace every ``name[...]`` in ``text`` by the local ``_uniform_name``."""
-    for name in names:
+def scalar_name(name):
+    """The kernel local holding the single value of array ``name``."""
+    return names.reserved("uniform" + name)
+
+
+def substitute_scalars(text, arrays):
+    """Replace every ``name[...]`` in ``text`` (``name`` in ``arrays``) by its scalar local."""
+    for name in arrays:
         spans = list(_subscripts(text, name))
         for start, end in reversed(spans):
-            text = text[:start] + f"_uniform{name}" + text[end:]
+            text = text[:start] + scalar_name(name) + text[end:]
     return text

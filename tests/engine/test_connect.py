@@ -5,13 +5,15 @@ from brian2 import NeuronGroup, Synapses, seed, start_scope
 from brian2.devices.device import reset_device, set_device
 
 import astrosim.engine.api as engine_api
+from astrosim.engine import EngineOptions
 from astrosim.engine.connect import NumbaConnectCodeObject
 
 
 @pytest.fixture(autouse=True)
 def _compile_every_connect(monkeypatch):
     # these groups are small; by default connects under 1e8 pairs keep Brian2's numpy path
-    monkeypatch.setattr(engine_api, "COMPILED_CONNECT_MIN_PAIRS", 0)
+    monkeypatch.setattr(engine_api._device, "options",
+                        EngineOptions(compiled_connect_min_pairs=0))
 
 
 def _groups():
@@ -106,7 +108,8 @@ def test_compiled_path_is_used_and_unsupported_forms_fall_back(monkeypatch):
     got = _connect("astrosim", dict(j="m for m in sample(N_post, size=4)"))  # fixed size
     assert len(calls) == 1  # Brian2's own generator ran
     assert np.all(np.bincount(got[0], minlength=60) == 4)
-    monkeypatch.setattr(engine_api, "COMPILED_CONNECT_MIN_PAIRS", 60 * 45 + 1)
+    monkeypatch.setattr(engine_api._device, "options",
+                        EngineOptions(compiled_connect_min_pairs=60 * 45 + 1))
     _connect("astrosim", dict(condition="i < j"))
     assert len(calls) == 1  # too few pairs to pay for a compilation
 
@@ -136,7 +139,8 @@ def test_only_integer_presynaptic_equalities_are_rewritten():
 
 
 def test_rewritten_conditions_keep_brian2_order_on_the_numpy_path_too(monkeypatch):
-    monkeypatch.setattr(engine_api, "COMPILED_CONNECT_MIN_PAIRS", 10 ** 12)
+    monkeypatch.setattr(engine_api._device, "options",
+                        EngineOptions(compiled_connect_min_pairs=10 ** 12))
     for case in (dict(condition="i == k_post"), dict(condition="m_pre == j", n=2)):
         ref = _connect("runtime", case)
         got = _connect("astrosim", case)

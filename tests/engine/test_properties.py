@@ -21,7 +21,7 @@ if str(_ROOT) not in sys.path:
 
 from tests.engine.networks.compare import (  # noqa: E402
     assert_close, assert_same_spikes, astrosim_run, capture)
-from benchmarks.networks import run_in_namespace  # noqa: E402
+from astrosim.testing.networks import run_in_namespace  # noqa: E402
 
 NONLINEAR = ["", " - 0.1*v**3", " + 0.2*tanh(w)", " - 0.05*exp(-v)", " + 0.1*clip(w, -0.5, 0.5)"]
 RESETS = ["v = v_r", "v = v_r\nw += d", "v = v_r\nw = w*0.5 + d"]

@@ -49,7 +49,7 @@ def _both(duration=12 * ms, between=None, **kw):
 
 def test_sum_on_slow_inputs_is_skipped_and_matches_brian2_at_every_step():
     ref, got = _both()
-    assert "_dirty" in got[2].source  # the astrocyte -> synapse sum is guarded
+    assert "_0dirty" in got[2].source  # the astrocyte -> synapse sum is guarded
     np.testing.assert_array_equal(got[0], ref[0])  # G_A is bit-identical at every step
     np.testing.assert_allclose(got[1], ref[1], rtol=1e-12, atol=0)
     assert len(np.unique(ref[0][0])) > 5  # G_A really changes during the run
@@ -69,7 +69,7 @@ def test_sums_of_time_or_random_numbers_are_not_skipped(expr):
     net, *_ = _net(sum_expr=expr)
     sim = astrosim.Simulator(net, seed=1)
     sim.run(0.5 * ms)
-    assert "_dirty" not in sim.source
+    assert "_0dirty" not in sim.source
 
 
 def _calls(*texts):
@@ -81,19 +81,19 @@ def test_a_target_written_elsewhere_or_read_by_the_sum_is_never_skipped():
     summed = "for _ti in range(3):\n    T[_b, _ti] = X[_b, _ti]"
     writer = "for _i in range(3):\n    X[_b, _i] = Y[_b, _i] + 1.0"
     calls, flags = skip_unchanged_sums(_calls(summed, writer), {0: "T"}, arrays)
-    assert flags == ["_dirty0"]
-    assert calls[0][1].startswith("if _dirty0:")
-    assert calls[1][1].endswith("_dirty0 = True")
+    assert flags == ["_0dirty0"]
+    assert calls[0][1].startswith("if _0dirty0:")
+    assert calls[1][1].endswith("_0dirty0 = True")
     other = "T[_b, 0] = 2.0"
     assert skip_unchanged_sums(_calls(summed, other), {0: "T"}, arrays)[1] == []
     own = "for _ti in range(3):\n    T[_b, _ti] = X[_b, _ti] + T[_b, 0]"
     assert skip_unchanged_sums(_calls(own, writer), {0: "T"}, arrays)[1] == []
     passed = "_rt.fill(X, 1.0)"  # an array passed whole to a function counts as written
     calls, _ = skip_unchanged_sums(_calls(summed, passed), {0: "T"}, arrays)
-    assert calls[1][1].endswith("_dirty0 = True")
+    assert calls[1][1].endswith("_0dirty0 = True")
     shape_only = "n = X.shape[1]"
     calls, _ = skip_unchanged_sums(_calls(summed, shape_only), {0: "T"}, arrays)
-    assert "_dirty0 = True" not in calls[1][1]
+    assert "_0dirty0 = True" not in calls[1][1]
 
 
 def test_batched_copies_skip_independently_and_match_brian2():
@@ -102,7 +102,7 @@ def test_batched_copies_skip_independently_and_match_brian2():
     sim = astrosim.Simulator(net, batch=2, seed=1)
     sim.set_batch_values(astro, "G_0", np.array([[0.5, 0.6, 0.7, 0.8], [0.0, 0.0, 0.0, 0.0]]))
     sim.run(12 * ms)
-    assert "_dirty" in sim.source
+    assert "_0dirty" in sim.source
     data = sim.monitor_data(mon)
     np.testing.assert_array_equal(data["G_A"][0], ref[0].T)  # copy 0: the Brian2 run
     assert np.all(data["G_A"][1][:9] == 0)  # copy 1 has no drive until its first reset

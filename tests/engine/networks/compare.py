@@ -8,7 +8,7 @@ import os
 import numpy as np
 import brian2 as b2
 
-from benchmarks.networks import run_in_namespace
+from astrosim.testing.networks import run_in_namespace
 
 __all__ = ["astrosim_run", "capture", "run_backend", "assert_close", "assert_same_spikes",
            "relative_error"]

@@ -2,7 +2,7 @@
 import brian2 as b2
 from brian2 import mV, ms, nS, pA, pF, siemens, cm, ufarad, msiemens, umetre, second
 
-__all__ = ["build_coba", "build_cuba", "build_cobahh"]
+__all__ = ["build_coba", "build_cuba", "build_cobahh", "build_hh_if_curve"]
 
 
 def _coba_constants():
@@ -121,4 +121,34 @@ def build_cobahh(n=4000, n_exc=3200, p=0.02, *, monitors=True):
     if monitors:
         ns["trace"] = b2.StateMonitor(group, "v", record=[1, 10, 100], name="cobahh_trace")
         ns["spikes"] = b2.SpikeMonitor(group, name="cobahh_spikes")
+    return ns
+
+
+def build_hh_if_curve(num_neurons=40, *, i_max=0.7e-9, monitors=True):
+    """Brian2's Hodgkin-Huxley I-F curve example: uncoupled HH neurons, input ramped over ``i``.
+
+    Exponential Euler with ``exp`` and ``exprel`` in every rate: a sensitive test of the
+    elementary functions (spikes are on identical steps only if they agree closely).
+    """
+    from brian2 import amp, mV
+    area = 20000 * umetre ** 2
+    ns = dict(num_neurons=num_neurons, Cm=1 * ufarad * cm ** -2 * area,
+              gl=5e-5 * siemens * cm ** -2 * area, El=-65 * mV, EK=-90 * mV, ENa=50 * mV,
+              g_na=100 * msiemens * cm ** -2 * area, g_kd=30 * msiemens * cm ** -2 * area,
+              VT=-63 * mV, I_max=i_max * amp)
+    eqs = """
+    dv/dt = (gl*(El-v) - g_na*(m*m*m)*h*(v-ENa) - g_kd*(n*n*n*n)*(v-EK) + I)/Cm : volt
+    dm/dt = 0.32*(mV**-1)*4*mV/exprel((13.*mV-v+VT)/(4*mV))/ms*(1-m)-0.28*(mV**-1)*5*mV/exprel((v-VT-40.*mV)/(5*mV))/ms*m : 1
+    dn/dt = 0.032*(mV**-1)*5*mV/exprel((15.*mV-v+VT)/(5*mV))/ms*(1.-n)-.5*exp((10.*mV-v+VT)/(40.*mV))/ms*n : 1
+    dh/dt = 0.128*exp((17.*mV-v+VT)/(18.*mV))/ms*(1.-h)-4./(1+exp((40.*mV-v+VT)/(5.*mV)))/ms*h : 1
+    I : amp
+    """
+    group = b2.NeuronGroup(num_neurons, eqs, threshold="v > -40*mV", refractory="v > -40*mV",
+                           method="exponential_euler", namespace=ns, name="hh_if")
+    group.v = ns["El"]
+    group.I = "I_max * i / num_neurons"
+    ns["group"] = group
+    if monitors:
+        ns["spikes"] = b2.SpikeMonitor(group, name="hh_if_spikes")
+        ns["trace"] = b2.StateMonitor(group, "v", record=[num_neurons - 1], name="hh_if_trace")
     return ns

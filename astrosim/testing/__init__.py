@@ -1,0 +1,1 @@
+"""Helpers shared by astrosim's tests and benchmarks (network builders, comparisons)."""
