@@ -2,7 +2,7 @@
 
 Usage: ``python benchmarks/nest_astro.py [--scale 0.2] [--duration 1.0] [--threads 1]
 [--peers astrosim,cpp_standalone,runtime,nest] [--per-synapse-sic] [--profile] [--warm]``.
-The Brian2 peers run the transcription in benchmarks/networks/nest_astro_brunel.py (the same
+The Brian2 peers run the transcription in astrosim/testing/networks/nest_astro_brunel.py (the same
 connectivity, drawn with numpy); NEST runs its own example's models and connection rules. Each peer
 runs in a fresh process, cold by default (private cython, cpp_standalone and astrosim caches).
 Threads are equal where a peer can thread: astrosim (numba threads), cpp_standalone (OpenMP), NEST
@@ -34,7 +34,7 @@ STATS = ("rate_exc_Hz", "rate_inh_Hz", "silent_fraction", "ca_mean_uM", "ca_sd_u
 
 def _measure_nest(args):
     import nest
-    from benchmarks.networks.nest_astro_brunel import build_nest_network, nest_statistics
+    from astrosim.testing.networks.nest_astro_brunel import build_nest_network, nest_statistics
 
     nest.set_verbosity("M_ERROR")
     nest.ResetKernel()
@@ -57,8 +57,8 @@ def measure(args):
     if args.worker == "nest":
         return _measure_nest(args)
     import brian2 as b2
-    from benchmarks.networks import run_in_namespace
-    from benchmarks.networks.nest_astro_brunel import brian_statistics, build_nest_astro_brunel
+    from astrosim.testing.networks import run_in_namespace
+    from astrosim.testing.networks.nest_astro_brunel import brian_statistics, build_nest_astro_brunel
 
     peer, workdir = args.worker, args.workdir
     b2.prefs.codegen.target = "cython" if peer == "runtime" else "numpy"

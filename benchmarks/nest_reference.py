@@ -48,7 +48,7 @@ NEURON_CASE = {
     "sic_delay_ms": 1.0,
 }
 
-#: The network case (see benchmarks/networks/nest_astro_brunel.py).
+#: The network case (see astrosim/testing/networks/nest_astro_brunel.py).
 NETWORK_CASE = {"scale": 0.05, "duration_ms": 1000.0, "dt_ms": 0.1, "threads": 1}
 
 
@@ -114,7 +114,7 @@ def neuron_sic_traces(dt=0.1):
 
 def network_statistics(seed):
     """Statistics of the NEST example at the network case's scale for one seed (and its wall time)."""
-    from benchmarks.networks.nest_astro_brunel import build_nest_network, nest_statistics
+    from astrosim.testing.networks.nest_astro_brunel import build_nest_network, nest_statistics
 
     nest = _nest()
     nest.ResetKernel()
@@ -206,7 +206,7 @@ def main(argv=None):
               file=sys.stderr)
     print("astrocyte -> neurons ...", file=sys.stderr, flush=True)
     data["neuron_sic"] = neuron_sic_traces(0.1)
-    from benchmarks.networks.nest_astro_brunel import PARAMETERS
+    from astrosim.testing.networks.nest_astro_brunel import PARAMETERS
 
     data["network_parameters"] = {k: (str(v) if hasattr(v, "dim") else v) for k, v in PARAMETERS.items()}
     data["network"] = []

@@ -141,8 +141,8 @@ def test_neuron_with_sic_matches_nest():
 @pytest.mark.slow
 def test_network_statistics_agree_with_nest():
     """NEST's astrocyte_brunel_bernoulli at 1/20 size for 1 s: rates and calcium within NEST's spread."""
-    from benchmarks.networks import run_in_namespace
-    from benchmarks.networks.nest_astro_brunel import brian_statistics, build_nest_astro_brunel
+    from astrosim.testing.networks import run_in_namespace
+    from astrosim.testing.networks.nest_astro_brunel import brian_statistics, build_nest_astro_brunel
 
     case = FIXTURE["network_case"]
     defaultclock.dt = case["dt_ms"] * ms

@@ -11,8 +11,6 @@ shift the sampled mean by at most 2.5 % (exponential with a 25-ms time constant 
 on a 10-ms grid: 24.5-25.5 ms instead of 25 ms), far below the 19 % standard error at N = 500, T = 5 s.
 Every check allows 5 standard errors (a false alarm of 6e-7 per check for a random seed).
 """
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,11 +20,7 @@ import astrosim
 from astrosim.models.synapses import tsodyks_markram
 from astrosim.protocols.gliotransmission import SWEEP_CONDITIONS, campbell_glutamate, rate_steps
 
-_ROOT = Path(__file__).resolve().parents[2]
-if str(_ROOT) not in sys.path:
-    sys.path.insert(0, str(_ROOT))
-
-from benchmarks.networks import build_synrel  # noqa: E402  (the published example's equations, written out)
+from astrosim.testing.networks import build_synrel  # the published example's equations, written out
 
 RATES = [0.011, 0.11, 1.1, 11.0]  # Hz, the steps of Fig. 4B (5 s each in the Brian2 example)
 Z_MAX = 5.0

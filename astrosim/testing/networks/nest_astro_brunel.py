@@ -10,7 +10,7 @@ a SIC to the target). Sizes: ``scale=1`` is the example's 10,000 neurons and 10,
 by the scale; here ``p_primary`` stays 0.1 at every size (in-degree grows with size; about 720k
 connections at 0.2, 18M at 1), as in the issue's measurements.
 
-:func:`build_nest_astro_brunel` returns a namespace for :func:`benchmarks.networks.run_in_namespace`;
+:func:`build_nest_astro_brunel` returns a namespace for :func:`astrosim.testing.networks.run_in_namespace`;
 :func:`build_nest_network` builds the same network in NEST (its own connection rules and random
 numbers, so the two agree in distribution, not connection by connection).
 """
