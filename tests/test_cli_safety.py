@@ -187,6 +187,9 @@ def test_monitors_answered_from_file_and_rerun(tmp_path):
     assert "every monitor identical" in again.stdout
     with aio.load(tmp_path / "two-rerun.h5") as rec:
         assert rec.metadata["seed"] == 7 and rec.metadata["user"]["rerun_of"] == "two.h5"
+    with aio.load(out) as rec:  # names, not folders of this machine
+        assert rec.metadata["script"] == "two.py" and rec.metadata["command"].startswith("astrosim run two.py")
+        assert str(tmp_path) not in rec.metadata["command"]
     refused = _astrosim("rerun", out, "--no-progress")  # two-rerun.h5 exists now
     _one_line_error(refused, "exists")
 

@@ -84,3 +84,16 @@ def test_smoothed_rate_has_no_false_drop_at_edges():
     t = np.arange(2000) * 1e-4
     rate = np.full(t.shape, 12.0)
     np.testing.assert_allclose(smoothed_rate(t, rate, 0.005), 12.0, rtol=1e-12)
+
+
+def test_summary_page_shows_no_folders(batched):
+    import matplotlib.pyplot as plt
+
+    from astrosim.plotting import plot_summary
+
+    with aio.load(batched) as rec:
+        fig = plot_summary(rec)
+        texts = [t.get_text() for t in fig.findobj(match=lambda o: hasattr(o, "get_text"))]
+        plt.close(fig)
+    assert any("b.h5" in t for t in texts)
+    assert not any(str(batched.parent) in t for t in texts)
