@@ -228,3 +228,38 @@ def test_recorded_run_memory_does_not_grow_with_duration(tmp_path):
     long = _peak_rss_mb(script, tmp_path / "long.h5", 0.9)
     raw_extra = 2 * 2000 * 6000 * 8 / 2 ** 20  # MB more samples in the long run (183 MB)
     assert long - short < 0.1 * raw_extra, (short, long, raw_extra)  # kept monitors would add ~all of it
+
+
+def test_protocol_stopped_by_an_error_marks_its_file_and_keeps_the_old_one(tmp_path, capsys):
+    """A streamed protocol run raising after its last chunk (as a NaN does): the new file says why,
+    and with --overwrite the old file is left as it was."""
+    import types
+
+    import brian2 as b
+
+    from astrosim.cli.protocol import run_protocol
+    from astrosim.engine.errors import SimulationError
+
+    def fake_run(overrides, seed=None, out=None, report=None):
+        G = b.NeuronGroup(2, "v : 1", threshold="False", name="cells")
+        net = b.Network(G, b.StateMonitor(G, "v", record=True, name="trace"))
+        sim = types.SimpleNamespace(network=net, batch=None, seed=seed)
+        rec = aio.H5Recorder(out)
+        rec.on_run_start(sim, 0.01)
+        rec.on_chunk(sim, {"trace": {"t": np.arange(10) * 1e-4, "v": np.ones((10, 2))}}, 1e-3)
+        rec.on_run_end(sim)
+        raise SimulationError("cells: state variable 'v' became NaN or infinite at index 1, t = 1 ms")
+
+    module = types.SimpleNamespace(NAME="fake", run=fake_run)
+    fresh = tmp_path / "fresh.h5"
+    with pytest.raises(SimulationError):
+        run_protocol(module, {}, 3, str(fresh))
+    with aio.load(fresh) as rec:
+        assert rec.status == "failed" and "index 1" in rec.status_reason and len(rec["trace"]) == 10
+    old = tmp_path / "old.h5"
+    old.write_bytes(b"previous results")
+    with pytest.raises(SimulationError):
+        run_protocol(module, {}, 3, str(old))
+    assert old.read_bytes() == b"previous results"
+    partial = [p for p in tmp_path.iterdir() if p.name.startswith("old.partial-")]
+    assert len(partial) == 1 and "is unchanged" in capsys.readouterr().err
