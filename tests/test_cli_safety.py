@@ -69,9 +69,6 @@ BAD_SCRIPTS = {
               ' name="cells")\nrun(1*ms)\n', ["units.py, line 3", "'cells'", "inconsistent units"]),
     "syntax": ('from brian2 import *\nG = NeuronGroup(5, "dv/dt = -v/(10*ms) + : 1")\nrun(1*ms)\n',
                ["syntax.py, line 2", "invalid syntax"]),
-    "unsupported": ('from brian2 import *\nG = NeuronGroup(2, "v : 1", name="g")\n'
-                    'S = Synapses(G, G, "w : 1", on_pre="v += w", name="s")\nS.connect()\n'
-                    'S.run_regularly("w = 1", when="end", name="weird")\nrun(1*ms)\nrun(1*ms)\n', None),
 }
 
 
