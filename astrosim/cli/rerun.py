@@ -11,7 +11,6 @@ def add_arguments(parser):
 
 
 def run(args):
-    import json
     import os
     import sys
     import tempfile

@@ -37,10 +37,11 @@ class FileMonitors:
 
 
 def _without_folders(command):
-    """The command line with existing paths shortened to their names (no folders of this machine)."""
+    """The command line with absolute or existing paths shortened to their names (no folders of this machine)."""
     words = []
     for word in command.split(" "):
-        words.append(os.path.basename(word) if os.sep in word and os.path.exists(word) else word)
+        shorten = os.sep in word and (os.path.isabs(word) or os.path.exists(word))
+        words.append(os.path.basename(word) if shorten else word)
     return " ".join(words)
 
 

@@ -110,7 +110,17 @@ def copy_label(rec, batch):
     n = batch_size(rec)
     if not n:
         return ""
+    from astrosim.io.quantities import human
+
     values = []
+    for key, value in (rec.metadata.get("batch_values") or {}).items():  # Simulator.set_batch_values
+        if np.ndim(value) >= 1 and np.shape(value)[0] == n:
+            row = value[batch]
+            flat = np.ravel(np.asarray(row))
+            if flat.size and np.all(flat == flat[0]):
+                values.append(f"{key} = {human(row if np.ndim(row) == 0 else row[(0,) * np.ndim(row)])}")
+            elif flat.size:
+                values.append(f"{key}: per-element values")
     for key, value in (rec.metadata.get("user") or {}).items():
         if key.startswith("batch_") and isinstance(value, (list, np.ndarray)) and np.ndim(value) == 1 \
                 and len(value) == n:

@@ -54,6 +54,21 @@ def test_empty_window_warns(batched, tmp_path, capsys):
 def test_batched_figure_names_copy_and_parameter(batched, tmp_path):
     with aio.load(batched) as rec:
         assert copy_label(rec, 3) == "copy 3 of 6 (rates_Hz = 10)"
+    import shutil
+
+    import brian2 as b
+    import h5py
+
+    from astrosim.io.h5file import put_value
+
+    other = tmp_path / "with_values.h5"  # per-copy values as Simulator.set_batch_values stores them
+    shutil.copy(batched, other)
+    with h5py.File(other, "r+") as f:
+        group = f["metadata"].require_group("batch_values")
+        put_value(group, "cells.tau", np.array([1, 2, 5, 10, 20, 50]) * b.ms)
+        put_value(group, "cells.v", np.repeat(np.arange(6.0)[:, None], 5, axis=1) * b.mV)
+    with aio.load(other) as rec:
+        assert copy_label(rec, 3) == "copy 3 of 6 (cells.tau = 10 ms, cells.v = 3 mV, rates_Hz = 10)"
     import matplotlib.pyplot as plt
 
     from astrosim.plotting import plot_traces
@@ -69,3 +84,16 @@ def test_smoothed_rate_has_no_false_drop_at_edges():
     t = np.arange(2000) * 1e-4
     rate = np.full(t.shape, 12.0)
     np.testing.assert_allclose(smoothed_rate(t, rate, 0.005), 12.0, rtol=1e-12)
+
+
+def test_summary_page_shows_no_folders(batched):
+    import matplotlib.pyplot as plt
+
+    from astrosim.plotting import plot_summary
+
+    with aio.load(batched) as rec:
+        fig = plot_summary(rec)
+        texts = [t.get_text() for t in fig.findobj(match=lambda o: hasattr(o, "get_text"))]
+        plt.close(fig)
+    assert any("b.h5" in t for t in texts)
+    assert not any(str(batched.parent) in t for t in texts)
