@@ -190,10 +190,13 @@ def configs(N=8192, heads=8, d=64):
     return out
 
 
-def throughput(steps=20, warm=5):
+def throughput(steps=20, warm=5, tasks=None):
     from astrosim.models import transformers as T
 
     cases = [
+        ("fmnist-paper", lambda att, opt: T.ImageClassifier(T.ImageClassifierConfig(
+            in_channels=1, image_size=28, num_classes=10, dim=256, heads=8, layers=8, patch_size=2, attention=att,
+            attention_options=opt)), 128, 196),
         ("imdb", lambda att, opt: T.TextClassifier(T.TextClassifierConfig(vocab_size=20000, max_len=400, dim=128,
                                                                           heads=4, attention=att,
                                                                           attention_options=opt)), 64, 400),
@@ -205,6 +208,8 @@ def throughput(steps=20, warm=5):
     kinds = [("astromorphic", {}), ("astromorphic-torch", {"backend": "torch"}), ("kozachkov", {}), ("softmax", {})]
     rows = []
     for task, make, batch, n in cases:
+        if tasks and task not in tasks:
+            continue
         row = {"task": task, "batch": batch, "tokens": n}
         for name, opt in kinds:
             torch.manual_seed(0)
@@ -213,11 +218,13 @@ def throughput(steps=20, warm=5):
             x = torch.randint(1, 13000, (batch, n), device="cuda")
             mask = torch.ones(batch, n, dtype=torch.bool, device="cuda") if task == "imdb" else None
             y = torch.randint(0, 2, (batch,), device="cuda")
+            if task.startswith("fmnist"):
+                x = torch.randn(batch, 1, 28, 28, device="cuda")
 
             def step():
                 with torch.autocast("cuda", dtype=torch.bfloat16):
                     logits = model(x, mask) if mask is not None else model(x)
-                if task == "imdb":
+                if task == "imdb" or task.startswith("fmnist"):
                     loss = F.cross_entropy(logits.float(), y)
                 else:
                     loss = F.cross_entropy(logits[:, :-1].float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
@@ -252,6 +259,8 @@ def main():
     p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--configs", action="store_true")
     p.add_argument("--torch-max", type=int, default=8192, help="longest N for today's PyTorch path")
+    p.add_argument("--tasks", nargs="+", default=None,
+                   help="throughput cases to run (fmnist-paper imdb sotu-lm paper-lm; default: all)")
     args = p.parse_args()
     res = {"device": torch.cuda.get_device_name(), "torch": torch.__version__}
     import triton
@@ -264,7 +273,7 @@ def main():
     if not args.skip_speed:
         res["speed"] = speed(args.lengths, torch_max=args.torch_max)
     if not args.skip_throughput:
-        res["throughput"] = throughput()
+        res["throughput"] = throughput(tasks=args.tasks)
     if args.out:
         with open(args.out, "w") as fh:
             json.dump(res, fh, indent=1)

@@ -111,6 +111,9 @@ def test_backend_choice_and_errors():
         build_attention("kozachkov", 32, 2, backend="triton")(torch.randn(1, 4, 32))
     with pytest.raises(ValueError, match="scale a must have shape"):
         sigma_store(torch.rand(2, 8, 16), torch.rand(2, 8, 16), torch.rand(2, 8, 16), torch.ones(2), causal=True)
+    with pytest.raises(ValueError, match="32-bit offsets"):
+        big = torch.empty(0).new_empty((1,)).expand(2**16, 2**9, 64)  # shape only; never read
+        sigma_store(big, big, big, torch.ones(1), causal=True)
     with pytest.raises(ValueError, match="power of two"):
         sigma_store(torch.rand(2, 8, 12), torch.rand(2, 8, 12), torch.rand(2, 8, 16), torch.ones(2, 8), causal=True)
 
