@@ -269,8 +269,7 @@ class ModelRunner:
         if not isinstance(measured, dict):
             raise SweepInputError(f"{self.label}: measure(sim) must return a dict, got {type(measured).__name__}")
         out = [{} for _ in points]
-        for name, value in measured.items():
-            rows = value if isinstance(value, (list, tuple)) else value
+        for name, rows in measured.items():
             if len(rows) != batch:
                 raise SweepInputError(f"{self.label}: measure result {name!r} has {len(rows)} rows for {batch} copies")
             for i in range(batch):
