@@ -56,9 +56,10 @@ def _seed_build(seed):
 def _release_previous_networks():
     """Let the Brian2 objects of earlier chunks go, so that a new build gets the same object names.
 
-    The engine keeps every captured code object in a class-level registry (kept alive, their
-    groups keep their names: ``an_synapses_1``, ``_2`` ...). Some generated kernels name objects
-    (specialised uniform arrays), so new names would mean a new compilation for every chunk.
+    Engines up to the restructuring kept every captured code object in a class-level registry
+    (kept alive, their groups keep their names: ``an_synapses_1``, ``_2`` ...), and some generated
+    kernels name objects (specialised uniform arrays), so new names meant a new compilation for
+    every chunk. Without a registry this does nothing.
     """
     try:
         from astrosim.engine.codegen import NumbaCodeObject
