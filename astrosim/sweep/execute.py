@@ -154,9 +154,12 @@ def run_dask(runner, tasks, out, progress, *, workers=None, scheduler=None, on_s
         client = Client(cluster)
     futures = {}
     try:
-        link = getattr(client, "dashboard_link", None)
+        import importlib.util
+
+        link = getattr(client, "dashboard_link", None) if importlib.util.find_spec("bokeh") else None
+        link = link or "not available (it needs bokeh: pip install 'astrosim[dask]')"
         n_workers = len(client.scheduler_info().get("workers", {}))
-        print_fn(f"dask: {n_workers} worker(s) at {client.scheduler.address}; dashboard {link or 'not available'}")
+        print_fn(f"dask: {n_workers} worker(s) at {client.scheduler.address}; dashboard {link}")
         client.register_plugin(_preload_plugin())  # also runs on workers that join or restart later
         if on_client is not None:
             on_client(client)

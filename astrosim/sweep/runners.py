@@ -56,9 +56,10 @@ def _seed_build(seed):
 def _release_previous_networks():
     """Let the Brian2 objects of earlier chunks go, so that a new build gets the same object names.
 
-    The engine keeps every captured code object in a class-level registry (kept alive, their
-    groups keep their names: ``an_synapses_1``, ``_2`` ...). Some generated kernels name objects
-    (specialised uniform arrays), so new names would mean a new compilation for every chunk.
+    Engines up to the restructuring kept every captured code object in a class-level registry
+    (kept alive, their groups keep their names: ``an_synapses_1``, ``_2`` ...), and some generated
+    kernels name objects (specialised uniform arrays), so new names meant a new compilation for
+    every chunk. Without a registry this does nothing.
     """
     try:
         from astrosim.engine.codegen import NumbaCodeObject
@@ -269,8 +270,7 @@ class ModelRunner:
         if not isinstance(measured, dict):
             raise SweepInputError(f"{self.label}: measure(sim) must return a dict, got {type(measured).__name__}")
         out = [{} for _ in points]
-        for name, value in measured.items():
-            rows = value if isinstance(value, (list, tuple)) else value
+        for name, rows in measured.items():
             if len(rows) != batch:
                 raise SweepInputError(f"{self.label}: measure result {name!r} has {len(rows)} rows for {batch} copies")
             for i in range(batch):

@@ -24,7 +24,8 @@ def test_one_worker_of_a_running_scheduler_matches_the_reference(tmp_path, refer
                   stream=log)
     assert_same(one, reference)
     text = log.getvalue()
-    assert "1 worker(s)" in text and "dashboard http" in text and "12/12 points" in text and "points/s" in text
+    assert "1 worker(s)" in text and "12/12 points" in text and "points/s" in text
+    assert "dashboard http" in text or "dashboard not available" in text
 
 
 def test_two_workers_survive_a_killed_worker_with_identical_results(tmp_path, reference):

@@ -1,7 +1,7 @@
 """Grid axes from the command line and from Python; the chunk plan and its per-point seeds."""
 import numpy as np
 import pytest
-from brian2 import Hz, ms, second
+from brian2 import Hz, second
 
 from astrosim.sweep import SweepInputError, make_axes, parse_axis
 from astrosim.sweep.plan import plan_tasks
