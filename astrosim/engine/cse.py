@@ -97,6 +97,7 @@ def _run(stmts, counter):
         versions[target] = versions.get(target, 0) + 1
         for k in [k for k in temps if any(n == target for n, _ in k[1])]:
             del temps[k]
+    facts.memo.clear()  # it holds every node: let the tree go without a cycle collection
     return out
 
 
