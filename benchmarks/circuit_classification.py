@@ -33,6 +33,7 @@ def main(argv=None):
     from astrosim.train.tasks import load_task_data
 
     BrianLogger.suppress_name("base")
+    brian2.prefs.codegen.target = "numpy"
     cfg, _, model, _ = load_run(args.source, "cpu")
     # enough test reviews to find --reviews of them with --tokens real tokens
     data, _ = load_task_data("imdb", "cpu", limit=1, limit_test=25_000, data_options=cfg.data)
