@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_outputs", "plot_error_vs_time", "plot_error_vs_hidden", "plot_alpha", "plot_circuit_activity"]
+__all__ = ["plot_outputs", "plot_error_vs_time", "plot_error_vs_hidden", "plot_alpha", "plot_circuit_activity",
+           "plot_departure"]
 
 
 def _plt():
@@ -145,4 +146,27 @@ def plot_circuit_activity(circuit, path, *, title: str = "") -> None:
     axc.set_ylabel("Ca (g)")
     axc.set_xlabel("time (s)")
     fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_departure(rows, path, *, title: str = "") -> None:
+    """Biophysical tier: error of each stage against time per token (rows of ``biophysical.departure``)."""
+    plt = _plt()
+    T = [r["T"] for r in rows]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    stages = (("L", "output L", "k", "-"), ("L_ratio", "I/C before output cells", "tab:blue", "-"),
+              ("L_H_only", "L with only the circuit's H", "tab:orange", "--"),
+              ("L_g_only", "L with only the circuit's g", "tab:green", "--"),
+              ("phi_k", "φ(K) spike code", "tab:grey", ":"), ("g", "g (Li–Rinzel calcium)", "tab:red", ":"))
+    for key, label, colour, style in stages:
+        ax.loglog(T, [r[key] for r in rows], style, marker="o", color=colour, label=label)
+    ax.set_xticks(T, [f"{t:g}" for t in T])
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
+    ax.set_xlabel("time per token T (s)")
+    ax.set_ylabel("relative error against algorithmic")
+    ax.set_title(title or "biophysical tier: where the error comes from", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
     plt.close(fig)

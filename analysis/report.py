@@ -8,7 +8,7 @@ import numpy as np
 
 from . import compare, figures, mapping
 
-__all__ = ["compare_report", "model_report", "lm_report", "is_lm_run", "write_markdown"]
+__all__ = ["compare_report", "model_report", "lm_report", "is_lm_run", "departure_report", "write_markdown"]
 
 
 def _say(progress, text):
@@ -105,6 +105,28 @@ def _model_part(source, examples, tokens, T, dt, backend, seed, modes=("rate", "
                               progress=progress)
     result.update(run=str(source), attention=cfg.attention, preset=cfg.preset, test_indices=idx.tolist())
     return result
+
+
+def departure_report(out, *, tokens=8, hidden=4, dim=4, batch=16, times=(0.05, 0.2, 0.8), dt=1e-4,
+                     backend="astrosim", seed=0, progress=None) -> list:
+    """Biophysical tier on random circuits: error of each stage against T (``departure.json``, ``.png``)."""
+    from . import biophysical
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    q, k, v, w = compare.random_inputs(batch, tokens, hidden, dim, seed=seed)
+    options = mapping.circuit_options("astromorphic")
+    rows = []
+    for T in times:
+        res = compare.simulate(q, k, v, w, options=options, T=T, dt=dt, mode="biophysical", backend=backend, seed=seed)
+        row = dict(biophysical.departure(q, k, v, w, res, options), T=T, seconds=res["seconds"],
+                   alpha_fit=mapping.fit_alpha(res["state"]["s"], res["state"]["Ca"]))
+        rows.append(row)
+        _say(progress, "    T={T}: L {L:.4f}, I/C {L_ratio:.4f}, H {H:.4f}, g {g:.4f}".format(**row))
+    (out / "departure.json").write_text(json.dumps(rows, indent=1, default=_jsonable))
+    figures.plot_departure(rows, out / "departure.png",
+                           title=f"biophysical tier, {batch} circuits, N = {tokens}, m = {hidden}, d = {dim}")
+    return rows
 
 
 def is_lm_run(source) -> bool:

@@ -35,6 +35,8 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bench", action="store_true",
                         help="only time circuits/s: one by one in Brian2 against one batched run")
+    parser.add_argument("--departure", action="store_true",
+                        help="only the biophysical tier's error stage by stage against --times (default 0.05,0.2,0.8)")
     parser.add_argument("--model-only", action="store_true",
                         help="with --source MODEL: only the model substitution (no random sweeps)")
     parser.add_argument("--tiers", type=lambda t: tuple(x for x in t.split(",") if x), default=("rate", "spiking"),
@@ -63,6 +65,12 @@ def run(args):
         (out / "bench.json").write_text(json.dumps(result, indent=1))
         for how, ratio in result["ratios"].items():
             print(f"{how}: {ratio:.1f}x the circuits/s of one-by-one Brian2")
+        return 0
+    if args.departure:
+        times = args.times if args.times != (0.02, 0.05, 0.1, 0.2, 0.4) else (0.05, 0.2, 0.8)
+        rows = report.departure_report(out, tokens=args.tokens, hidden=args.hidden, dim=args.dim, batch=args.batch,
+                                       times=times, backend=args.backend, seed=args.seed, progress=print)
+        print(f"departure.json and departure.png in {out}/ ({len(rows)} time points)")
         return 0
     if args.source != "random" and report.is_lm_run(args.source):
         bad = [t for t in args.tiers if t not in ("rate", "spiking", "biophysical")]

@@ -16,6 +16,7 @@ def add_arguments(parser):
     parser.add_argument("--dt", type=float, default=None,
                         help="circuit integration step, s (default 0.5 ms; 0.1 ms for biophysical)")
     parser.add_argument("--backend", choices=("astrosim", "brian2"), default="astrosim")
+    parser.add_argument("--brian2-target", default="numpy", help="Brian2 code-generation target (default numpy)")
     parser.add_argument("--temperature", type=float, default=0.0, help="0: greedy (default); > 0: sampling")
     parser.add_argument("--calibration-windows", type=int, default=8,
                         help="training windows the circuit gains are calibrated on before generating (default 8)")
@@ -29,11 +30,13 @@ def run(args):
     import time
     from pathlib import Path
 
+    import brian2
     from brian2.utils.logger import BrianLogger
 
     from astrosim.analysis import lm_source
     from astrosim.data.text import tokenize_words
 
+    brian2.prefs.codegen.target = args.brian2_target  # what the engine leaves to Brian2 (and --backend brian2)
     BrianLogger.suppress_name("base")
     if args.tokens < 1:
         print("generate: --tokens must be at least 1", file=sys.stderr)

@@ -42,3 +42,16 @@ def test_biophysical_error_falls_with_time_per_token():
     assert long < short / 1.5, rows
     # regular LIF firing: the count code's error falls about as 1/T (10x time, at least 4x smaller)
     assert code_long < code_short / 4, rows
+
+
+def test_departure_attributes_error_to_the_stage_that_has_it():
+    q, k, v, w = compare.random_inputs(3, 4, 3, 2, seed=4)
+    options = mapping.circuit_options("astromorphic")
+    write = ref.astromorphic_write(k, v, w_astro=w, options=options)
+    target = ref.astromorphic_attention(q, k, v, w_astro=w, options=options)
+    exact = {"phi_k": ref.feature_map(k), "v": v, "phi_q": ref.feature_map(q), "H": write["H"], "g": write["g"],
+             "L_ratio": target, "L": target, "w_astro": np.broadcast_to(w, (3,) + w.shape[1:])}
+    assert max(biophysical.departure(q, k, v, w, exact, options).values()) < 1e-12
+    wrong_g = dict(exact, g=write["g"] ** 0.5)
+    rows = biophysical.departure(q, k, v, w, wrong_g, options)
+    assert rows["L_g_only"] > 0.01 and rows["L_H_only"] < 1e-12

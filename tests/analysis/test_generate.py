@@ -2,7 +2,6 @@
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -53,17 +52,17 @@ def test_generate_spiking_circuit_end_to_end(lm_run, tmp_path):
     assert len(spk["ids"]) == 1 and all(isinstance(i, int) for i in spk["ids"])
 
 
-def test_lm_comparison_rate_tier_reproduces_perplexity(lm_run):
-    from astrosim.analysis import lm_source
+def test_compare_attention_on_lm_reports_perplexity_and_agreement(lm_run, tmp_path):
+    from astrosim.cli import main
 
-    cfg, data, model, vocab = lm_source.load_lm(lm_run)
-    test = data.stream["test"].numpy()
-    inputs, targets = test[:16].reshape(2, 8), test[1:17].reshape(2, 8)
-    scales = lm_source.calibrate_scales(model, data.stream["train"].numpy()[:32].reshape(4, 8))
-    rows = lm_source.lm_comparison(model, inputs, targets, tiers=("rate",), scales=scales, T=0.01, dt=5e-4,
-                                   backend="brian2")
-    assert rows["rate"]["agreement"] == 1.0
+    out = tmp_path / "cmp"
+    rc = main(["compare-attention", "--source", str(lm_run), "--examples", "2", "--model-tokens", "8", "--tiers", "rate",
+               "--backend", "brian2", "--time-per-token", "0.01", "--out", str(out)])
+    assert rc == 0
+    rows = json.loads((out / "lm.json").read_text())["rows"]
+    assert rows["rate"]["agreement"] == 1.0 and rows["rate"]["tokens"] == 16
     assert rows["rate"]["perplexity"] == pytest.approx(rows["algorithmic"]["perplexity"], rel=1e-4)
+    assert main(["compare-attention", "--source", str(lm_run), "--tiers", "rate,exotic", "--out", str(out)]) == 2
 
 
 def test_generate_refuses_a_classifier_run(tmp_path):

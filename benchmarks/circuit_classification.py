@@ -1,0 +1,78 @@
+"""Circuit attention in a trained IMDB classifier at scale: accuracy, agreement and circuits/s per tier.
+
+Runs the test reviews with at least ``--tokens`` real tokens (cut to that length) through one
+circuit per (review, head), in chunks on the engine, for each tier; and times a few circuits one
+by one with Brian2 (numpy target) at the same settings for the circuits/s ratio.
+
+    python benchmarks/circuit_classification.py --source RUN_DIR --reviews 1000 --tokens 128 \
+        --tiers rate,spiking --time-per-token 0.02 --chunk 250 --out bench-classify.json
+"""
+import argparse
+import json
+import time
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--source", required=True, help="training run folder of an astromorphic IMDB classifier")
+    p.add_argument("--reviews", type=int, default=1000)
+    p.add_argument("--tokens", type=int, default=128)
+    p.add_argument("--tiers", default="rate,spiking")
+    p.add_argument("--time-per-token", type=float, default=0.02, dest="T")
+    p.add_argument("--chunk", type=int, default=250)
+    p.add_argument("--one-by-one", type=int, default=2, help="circuits timed one by one with Brian2 (0: skip)")
+    p.add_argument("--out", default="bench-classify.json")
+    args = p.parse_args(argv)
+
+    import brian2
+    import numpy as np
+    from brian2.utils.logger import BrianLogger
+
+    from astrosim.analysis import compare, mapping, model_source
+    from astrosim.train.session import load_run
+    from astrosim.train.tasks import load_task_data
+
+    BrianLogger.suppress_name("base")
+    brian2.prefs.codegen.target = "numpy"
+    cfg, _, model, _ = load_run(args.source, "cpu")
+    # enough test reviews to find --reviews of them with --tokens real tokens
+    data, _ = load_task_data("imdb", "cpu", limit=1, limit_test=25_000, data_options=cfg.data)
+    x, y = data.x["test"].cpu().numpy(), data.y["test"].cpu().numpy()
+    xs, ys, idx = model_source.select_examples(x, y, args.reviews, args.tokens)
+    print(f"{len(xs)} test reviews with >= {args.tokens} tokens", flush=True)
+    tiers = tuple(t for t in args.tiers.split(",") if t)
+    result = model_source.model_comparison(model, xs, ys, T=args.T, backend="astrosim", modes=tiers,
+                                           chunk=args.chunk, progress=lambda s: print(s, flush=True))
+    if args.one_by_one:
+        import torch
+
+        brian2.prefs.codegen.target = "numpy"
+        cap = model_source.capture_heads(model, torch.as_tensor(xs[:1]), None)
+        q, k, v, w = (cap[n] for n in ("q", "k", "v", "w_astro"))
+        hd, N = q.shape[-1], q.shape[-2]
+        w = None if w is None else np.broadcast_to(w[None, :, :, :N], (1,) + w.shape[:2] + (N,))
+        flat = lambda a: a.reshape(-1, *a.shape[2:])  # noqa: E731
+        scales = mapping.CircuitScales.calibrate(flat(q), flat(k), flat(v), None if w is None else flat(w),
+                                                 cap["options"])
+        result["brian2_one_by_one"] = {}
+        for tier in tiers:
+            dt = 1e-4 if tier == "biophysical" else 5e-4
+            t0 = time.perf_counter()
+            for c in range(args.one_by_one):
+                sl = slice(c, c + 1)
+                compare.simulate(flat(q)[sl], flat(k)[sl], flat(v)[sl], None if w is None else flat(w)[sl],
+                                 options=cap["options"], T=args.T, dt=dt, mode=tier, backend="brian2", scales=scales)
+            rate = args.one_by_one / (time.perf_counter() - t0)
+            result["brian2_one_by_one"][tier] = {"circuits": args.one_by_one, "circuits_per_s": rate,
+                                                 "speed-up": result["circuits_per_s"][tier] / rate}
+            print(f"    {tier}: Brian2 one by one {rate:.4f} circuits/s; engine in chunks "
+                  f"{result['circuits_per_s'][tier]:.2f} ({result['circuits_per_s'][tier] / rate:.0f}x)", flush=True)
+    result.update(run=str(args.source), test_indices=idx.tolist())
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1)
+    shown = {k: v for k, v in result.items() if k != "test_indices"}
+    print(json.dumps(shown, indent=1))
+
+
+if __name__ == "__main__":
+    main()
