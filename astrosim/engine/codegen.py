@@ -89,7 +89,7 @@ class NumbaNodeRenderer(NodeRenderer):
         if node.op.__class__.__name__ == "Pow":
             left = self.render_node(node.left)
             right = self.render_node(node.right)
-            return f"((1.0*({left}))**({right}))"
+            return f"{K.POW}({left}, {right})"
         return super().render_BinOp(node)
 
 

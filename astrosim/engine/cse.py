@@ -13,7 +13,7 @@ from . import names
 
 __all__ = ["eliminate_common_subexpressions"]
 
-_PURE_NAMES = {names.ABS, names.EXP}
+_PURE_NAMES = {names.ABS, names.EXP, names.POW}
 _PURE_CALLS = {(names.RT, "exp"), (names.RT, "clip"), (names.RT, "sign"), (names.NP, "sqrt"),
                (names.NP, "log"), (names.NP, "tanh"), (names.NP, "sin"), (names.NP, "cos")}
 

@@ -45,6 +45,7 @@ from brian2 import ms
 from astrosim.testing import networks
 from tests.engine.networks.compare import run_backend
 cases, out = json.loads(sys.argv[1]), sys.argv[2]
+b2.prefs.codegen.target = "numpy"
 arrays = {}
 for name, (builder, kwargs, duration, dt, state) in cases.items():
     got = run_backend(b2.run, getattr(networks, builder), duration * ms, seed=2718,
