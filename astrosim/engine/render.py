@@ -13,6 +13,7 @@ from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, binomial_name
                       uses_random)
 from .errors import UnsupportedFeatureError
 from .cse import eliminate_common_subexpressions
+from .hoist import SIDE_INDEX, plan_hoisting
 from .outline import outline_prange_loops
 from .skip import skip_unchanged_sums
 from .specialize import readonly_uniform, scalar_name, substitute_scalars
@@ -65,8 +66,9 @@ class ModuleBuilder:
         self.n_sites = 0
         #: what the passes did (read by tests and profiling instead of the source text)
         self.facts = {"threaded_blocks": 0, "skipped_sums": 0, "scalar_arrays": [],
-                      "random_sites": 0}
+                      "random_sites": 0, "hoisted": 0}
         self.summed_targets = {}  # call index -> target array name
+        self.private = set()  # scratch arrays one block fills and reads (hoisted temporaries)
 
     # -- helpers --------------------------------------------------------------------------
     def array(self, var):
@@ -224,6 +226,9 @@ class ModuleBuilder:
         head = "_vectorisation_idx = 1\n" + sc
         extra = []
         if tmpl == "stateupdate":
+            if "_presynaptic_idx" in vc or "_postsynaptic_idx" in vc:  # synaptic state update
+                vc, loops, extra = self._hoist(co, vc, len(co.owner), co.name)
+                head = f"{head}\n{loops}" if loops else head
             checks, after = self.checks_for(co, vc, owner)
             loop = "$prange" if self._parallel_ok(co, vc) else "$range"
             body = (f"{head}\nN = {self.n_of(co)}\n$nf = 0\nfor _idx in {loop}(N):\n"
@@ -285,6 +290,8 @@ class ModuleBuilder:
         single = bool(len(targets)) and int(np.diff(ptr).max()) <= 1 \
             and f"{K.RT}." not in vc and not uses_random(vc)
         tag = co.name
+        vc, loops, hoist_consts = self._hoist(co, vc, len(targets), tag)
+        head = f"{head}\n{loops}" if loops else head
         if single:
             # at most one term per target (e.g. one astrocyte per synapse): per target the
             # synapse index (-1: none); no inner loop, whose 0-or-1 trip counts would cost a
@@ -321,7 +328,7 @@ class ModuleBuilder:
                     f"    _idx = _idx if $has else 0\n    _vectorisation_idx = _idx\n"
                     f"{_indent(vc, 1)}\n"
                     f"    {self.acc(tgt, '$ti + $target_start')} = _synaptic_var if $has else 0.0")
-            return body, [("$target_start", start)]
+            return body, [("$target_start", start)] + hoist_consts
         order_name = self.buffer(f"$svorder_{tag}", value=order.astype(np.int32), kind="extra")
         ptr_name = self.buffer(f"$svptr_{tag}", value=ptr, kind="extra")
         body = (f"{head}\nN = {self.n_of(co)}\n"
@@ -330,7 +337,55 @@ class ModuleBuilder:
                 f"        _idx = {order_name}[$k]\n        _vectorisation_idx = _idx\n"
                 f"{_indent(vc, 2)}\n        $acc += _synaptic_var\n"
                 f"    {self.acc(tgt, '$ti + $target_start')} = $acc")
-        return body, [("$target_start", start)]
+        return body, [("$target_start", start)] + hoist_consts
+
+    def _hoist(self, co, vc, n_synapses, tag):
+        """Per-source/per-target hoisting (``astrosim.engine.hoist``) for a loop over synapses.
+
+        Returns ``(vector code, loops computing the temporaries, their bound constants)``. A side
+        is hoisted when the loop visits at least twice as many synapses as that side has indices.
+        """
+        if not self.options.hoist:
+            return vc, "", []
+        sides, sizes = {}, {}
+        for side, index in SIDE_INDEX.items():
+            m = re.search(r"^\s*" + index + r" = (_array_\w+)\[_idx\]\s*$", vc, re.M)
+            if not m:
+                continue
+            var = next((v for v in co.variables.values() if isinstance(v, ArrayVariable)
+                        and self.device.get_array_name(v) == m.group(1)), None)
+            if var is None:
+                continue
+            values = np.asarray(var.get_value())
+            if not len(values):
+                continue
+            lo, hi = int(values.min()), int(values.max()) + 1
+            if n_synapses >= 2 * (hi - lo):
+                sides[side] = (K.local(f"hlo_{side}"), K.local(f"hhi_{side}"))
+                sizes[side] = (lo, hi)
+        if not sides:
+            return vc, "", []
+
+        def temporary(side, j):
+            lo, hi = sizes[side]
+            name = self.buffer(f"$hoist_{tag}_{side}{j}", kind="extra",
+                               value=np.zeros((self.batch, hi - lo)))
+            self.private.add(name)
+            return name
+
+        vc, plans = plan_hoisting(vc, sides, temporary)
+        loops, consts = [], []
+        for plan in plans:
+            lo_name, hi_name = sides[plan.side]
+            lo, hi = sizes[plan.side]
+            consts += [(lo_name, lo), (hi_name, hi)]
+            lines = [f"for {plan.loop_index} in $range({lo_name}, {hi_name}):"]
+            lines += [f"    {stmt}" for stmt in plan.setup]
+            lines += [f"    {temporary(plan.side, j)}[$b, {plan.loop_index} - {lo_name}] = {expr}"
+                      for j, expr in plan.values]
+            loops.append("\n".join(lines))
+            self.facts["hoisted"] += len(plan.values)
+        return vc, "\n".join(loops), consts
 
     def _pathway(self, co, head, vc, ctx):
         q = ctx["queue"]  # prefix of queue arrays
@@ -446,7 +501,8 @@ class ModuleBuilder:
         loop = "$prange" if parallel else "$range"
         calls, flags = self.calls, []
         if self.options.skip_sums:
-            calls, flags = skip_unchanged_sums(self.calls, self.summed_targets, set(self.arrays))
+            calls, flags = skip_unchanged_sums(self.calls, self.summed_targets, set(self.arrays),
+                                               self.private)
         self.facts["skipped_sums"] = len(flags)
         self.facts["random_sites"] = self.n_sites
         body = [f"for $b in {loop}($ts.shape[0]):", "    $done[$b] = $nsteps"]
