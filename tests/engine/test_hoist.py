@@ -200,3 +200,23 @@ def test_synapse_dependent_and_written_values_are_not_hoisted():
     randomised = _LOADS + f"_synaptic_var = {K.EXP}({K.RANDOM_ALIASES['uniform']}(a_pre))\n"
     _, plans = plan_hoisting(randomised, {"pre": ("lo", "hi")}, lambda side, j: f"t_{side}{j}")
     assert plans == []
+
+
+def test_nest_astrocyte_example_per_synapse_sic_is_bit_identical():
+    """NEST's astrocyte example as a first transcription writes it (the SIC's logarithm in every
+    connection): hoisted once per astrocyte, the neurons' SIC and spikes do not change by a bit."""
+    from astrosim.testing.networks import run_in_namespace
+    from astrosim.testing.networks.nest_astro_brunel import build_nest_astro_brunel
+
+    out = {}
+    for hoist in (False, True):
+        start_scope()
+        b2.defaultclock.dt = 0.1 * ms
+        ns = build_nest_astro_brunel(0.02, per_synapse_sic=True, record=20)
+        ns["astrocytes"].Ca_astro = "(0.1 + 0.5*rand())*umolar"  # above the SIC threshold for many
+        sim = run_in_namespace(astrosim.run, ns, 30 * ms, options=EngineOptions(hoist=hoist), seed=1)
+        out[hoist] = (np.array(ns["sic_mon"].I_SIC_), np.array(ns["spikes"].t_), sim.kernel_facts["hoisted"])
+    assert out[False][2] == 0 and out[True][2] >= 1
+    assert np.count_nonzero(out[True][0]) > 10 and len(out[True][1]) > 10
+    np.testing.assert_array_equal(out[True][0], out[False][0])
+    np.testing.assert_array_equal(out[True][1], out[False][1])
