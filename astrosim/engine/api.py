@@ -2,6 +2,7 @@
 import os
 import runpy
 import sys
+import warnings
 
 import numpy as np
 from brian2 import prefs
@@ -13,7 +14,8 @@ from brian2.units.allunits import second
 
 from .connect import (NumbaConnectCodeObject, connect_supported, equality_generator,
                       equality_pairs, restore_source_order)
-from .errors import UnsupportedFeatureError
+from .codegen import SetupCodeObject
+from .errors import TargetIgnoredWarning, UnsupportedFeatureError
 from .options import resolve
 from .simulator import Simulator
 
@@ -97,6 +99,9 @@ class AstrosimDevice(RuntimeDevice):
     def __init__(self, options=None):
         super().__init__()
         self.options = resolve(options)
+        #: the set-up target ``run_script`` selected (``None`` outside ``run_script``)
+        self.script_target = None
+        self._warned_target = False
         self.arrays = runtime_device.arrays
         self.astrosim_seed = None
         self.astrosim_listeners = ()
@@ -161,6 +166,7 @@ class AstrosimDevice(RuntimeDevice):
             profile = getattr(self, "build_options", {}).get("profile", False)
         if namespace is None:
             namespace = get_local_namespace(level=level + 2)
+        self._warn_if_target_chosen()
         seed = None
         if getattr(net, "_astrosim_simulator", None) is None and self.astrosim_seed is not None:
             seed = self.astrosim_seed + self._n_networks
@@ -168,6 +174,19 @@ class AstrosimDevice(RuntimeDevice):
         sim = simulator_for(net, seed, options=self.options)
         sim.run(duration, namespace=namespace, report=report, report_period=report_period,
                 listeners=self.astrosim_listeners, profile=bool(profile))
+
+    def _warn_if_target_chosen(self):
+        target = prefs.codegen.target
+        if self.script_target is None or target == self.script_target or self._warned_target:
+            return
+        self._warned_target = True
+        name = target if isinstance(target, str) else getattr(target, "class_name", target)
+        warnings.warn(
+            f"the script sets prefs.codegen.target = {name!r}, but astrosim runs its networks "
+            "in its own compiled code with its own random streams (not numpy's): results the "
+            "script compares against numpy's random stream (numpy.random, Brian2's numpy "
+            "target) will not match. Run such a script with Brian2 itself.",
+            TargetIgnoredWarning, stacklevel=4)
 
     def build(self, *args, **kwds):
         """Runs already happened eagerly; nothing to build."""
@@ -223,8 +242,9 @@ def run_script(path, *, seed=None, listeners=(), options=None):
     all_devices["cpp_standalone"] = dev
     all_devices["astrosim"] = dev
     old_target = prefs.codegen.target
-    if prefs.codegen.target == "auto":
-        prefs.codegen.target = "numpy"
+    # numpy for the script's set-up code, under a name of its own: a script that sets the
+    # target itself is then noticed (and warned about) at its first run
+    prefs.codegen.target = dev.script_target = SetupCodeObject.class_name
     if seed is not None:
         np.random.seed(seed)
     script_dir = os.path.dirname(os.path.abspath(path))

@@ -6,6 +6,7 @@ import numpy as np
 from brian2.codegen.codeobject import CodeObject
 from brian2.codegen.generators.cython_generator import CythonCodeGenerator
 from brian2.codegen.runtime.cython_rt.cython_rt import CythonCodeObject
+from brian2.codegen.runtime.numpy_rt.numpy_rt import NumpyCodeObject
 from brian2.codegen.targets import codegen_targets
 from brian2.core.clocks import Clock
 from brian2.core.functions import DEFAULT_FUNCTIONS, Function
@@ -88,7 +89,7 @@ class NumbaNodeRenderer(NodeRenderer):
         if node.op.__class__.__name__ == "Pow":
             left = self.render_node(node.left)
             right = self.render_node(node.right)
-            return f"((1.0*({left}))**({right}))"
+            return f"{K.POW}({left}, {right})"
         return super().render_BinOp(node)
 
 
@@ -268,6 +269,20 @@ class NumbaCodeObject(CodeObject):
 
 if NumbaCodeObject not in codegen_targets:
     codegen_targets.add(NumbaCodeObject)
+
+
+class SetupCodeObject(NumpyCodeObject):
+    """Brian2's numpy target under its own name, for the set-up code of scripts.
+
+    ``run_script`` selects it so that ``connect`` and initial values use numpy while a
+    script's own explicit choice of target (``'numpy'``, ``'cython'``) stays recognisable.
+    """
+
+    class_name = "astrosim_setup"
+
+
+if SetupCodeObject not in codegen_targets:
+    codegen_targets.add(SetupCodeObject)
 
 
 def constants_lines(variables, used):

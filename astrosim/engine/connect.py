@@ -13,7 +13,6 @@ import ast
 
 import numpy as np
 from brian2.core.variables import ArrayVariable, Constant, DynamicArrayVariable
-from brian2.codegen.codeobject import CodeObject
 
 from . import names, runtime
 from .codegen import IDENTIFIER, NumbaCodeObject, indent_lines, is_batched, rename_identifiers

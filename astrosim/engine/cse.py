@@ -13,7 +13,7 @@ from . import names
 
 __all__ = ["eliminate_common_subexpressions"]
 
-_PURE_NAMES = {names.ABS, names.EXP}
+_PURE_NAMES = {names.ABS, names.EXP, names.POW}
 _PURE_CALLS = {(names.RT, "exp"), (names.RT, "clip"), (names.RT, "sign"), (names.NP, "sqrt"),
                (names.NP, "log"), (names.NP, "tanh"), (names.NP, "sin"), (names.NP, "cos")}
 
@@ -97,6 +97,7 @@ def _run(stmts, counter):
         versions[target] = versions.get(target, 0) + 1
         for k in [k for k in temps if any(n == target for n, _ in k[1])]:
             del temps[k]
+    facts.memo.clear()  # it holds every node: let the tree go without a cycle collection
     return out
 
 

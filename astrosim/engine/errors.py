@@ -1,6 +1,6 @@
 """Errors raised by the astrosim engine."""
 
-__all__ = ["UnsupportedFeatureError", "SimulationError"]
+__all__ = ["TargetIgnoredWarning", "UnsupportedFeatureError", "SimulationError"]
 
 
 class UnsupportedFeatureError(NotImplementedError):
@@ -37,3 +37,12 @@ class SimulationError(RuntimeError):
         self.time = time
         self.batch = batch
         super().__init__(message)
+
+
+class TargetIgnoredWarning(UserWarning):
+    """A script chose a Brian2 code-generation target that astrosim replaces.
+
+    astrosim runs networks in its own compiled code with its own random streams; a script
+    that sets ``prefs.codegen.target`` (for example to ``'numpy'``, to compare against values
+    drawn from numpy's random stream) does not get that target for its runs.
+    """

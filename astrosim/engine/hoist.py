@@ -40,7 +40,7 @@ _PER_ELEMENT = frozenset({"_idx", "_vectorisation_idx"})
 _PER_SYNAPSE = "syn"
 
 #: calls that return a float64 for float64 arguments (renderings of Brian2's functions)
-_FLOAT_CALLS = frozenset({K.EXP, K.LOG} | {f"{K.NP}.{f}" for f in (
+_FLOAT_CALLS = frozenset({K.EXP, K.LOG, K.POW} | {f"{K.NP}.{f}" for f in (
     "exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "log10", "expm1", "log1p",
     "arcsin", "arccos", "arctan")} | {f"{K.RT}.exprel", f"{K.RT}.timed_1d", f"{K.RT}.timed_2d"})
 #: calls without side effects whose result depends only on their arguments
@@ -125,7 +125,7 @@ def _is_float(node):
 
 
 def _is_costly(node):
-    """Contains a call, a power or a division: worth a temporary."""
+    """Contains a call (``x ** y`` is one), a power or a division: worth a temporary."""
     for sub in ast.walk(node):
         if isinstance(sub, ast.Call) or (isinstance(sub, ast.BinOp) and isinstance(sub.op, (ast.Pow, ast.Div))):
             return True

@@ -44,13 +44,21 @@ def _versions():
             f"llvmlite {llvmlite.__version__}; numpy {numpy.__version__}")
 
 
+_SOURCES = {}  # id(function) -> (function, source): read once per function object
+
+
 def _function_source(func):
     """Source of a (jitted) function, or its repr when unavailable (builtins, ufuncs)."""
     py = getattr(func, "py_func", func)
+    known = _SOURCES.get(id(py))
+    if known is not None and known[0] is py:
+        return known[1]
     try:
-        return inspect.getsource(py)
+        text = inspect.getsource(py)
     except (OSError, TypeError):
-        return repr(py)
+        text = repr(py)
+    _SOURCES[id(py)] = (py, text)
+    return text
 
 
 def helper_sources(source, runtime=None):

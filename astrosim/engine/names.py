@@ -80,6 +80,7 @@ CLOCK_INDEX = reserved("c")    #: clock loop index
 # -- module-level aliases the generated functions call ---------------------------------
 EXP = reserved("exp")          #: exp: the engine's vectorisable one, or libm (precise maths)
 LOG = reserved("log")          #: log: likewise
+POW = reserved("pow")          #: a ** b: numba's (integer exponents by multiplication), or libm
 NP = reserved("np")
 RT = reserved("rt")
 PRANGE = reserved("prange")
@@ -106,9 +107,10 @@ def module_header(precise_math=False, rng="sequential"):
     from .runtime import RANDOM_HELPERS
 
     lib = NP if precise_math else RT  # libm through numpy, or the engine's vectorisable ones
+    power = f"{RT}.libm_power" if precise_math else f"{RT}.power"
     randoms = "".join(f"{alias} = {RT}.{RANDOM_HELPERS[rng][kind]}\n"
                       for kind, alias in RANDOM_ALIASES.items())
-    return MODULE_HEADER + f"{EXP} = {lib}.exp\n{LOG} = {lib}.log\n" + randoms
+    return MODULE_HEADER + f"{EXP} = {lib}.exp\n{LOG} = {lib}.log\n{POW} = {power}\n" + randoms
 
 #: random-number aliases of generated code (bound to a stream kind in the module header)
 RANDOM_ALIASES = {kind: reserved(kind) for kind in
@@ -118,7 +120,7 @@ SITE = reserved("SITE")
 
 
 #: module globals of a generated kernel module (never parameters of outlined functions)
-MODULE_GLOBALS = frozenset({NP, RT, EXP, LOG, PRANGE, *RANDOM_ALIASES.values(), RANGE, ABS, MIN, MAX, INT, FLOAT, BOOL, LEN,
+MODULE_GLOBALS = frozenset({NP, RT, EXP, LOG, POW, PRANGE, *RANDOM_ALIASES.values(), RANGE, ABS, MIN, MAX, INT, FLOAT, BOOL, LEN,
                             "numba", *keyword.kwlist, "True", "False", "None"})
 
 #: names shared by all blocks of the fused loop (not renamed per block)

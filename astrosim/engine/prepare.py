@@ -9,12 +9,12 @@ from brian2.units.allunits import second
 
 from .codegen import NumbaCodeObject
 from .errors import UnsupportedFeatureError
+from .templates import CAPTURED_ONLY, TEMPLATES
 
 __all__ = ["check_duration", "check_objects", "capture", "owner_group", "SUPPORTED_TEMPLATES"]
 
-SUPPORTED_TEMPLATES = {"stateupdate", "threshold", "reset", "synapses", "synapses_push_spikes",
-                       "summed_variable", "spikegenerator", "spikemonitor", "statemonitor",
-                       "ratemonitor"}
+#: derived from the template table (the contract), not a second list
+SUPPORTED_TEMPLATES = set(TEMPLATES) | CAPTURED_ONLY
 
 
 def check_duration(duration):
@@ -80,7 +80,7 @@ def capture(net, namespace, t_start, t_end):
         if not obj.active:
             continue
         for co in obj._code_objects:
-            if co.template_name == "synapses_push_spikes":
+            if co.template_name in CAPTURED_ONLY:
                 continue
             if not isinstance(co, NumbaCodeObject):
                 raise UnsupportedFeatureError(obj.name, f"code object '{co.name}' of another target")

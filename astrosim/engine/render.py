@@ -1,4 +1,5 @@
 """Render captured Brian2 code objects as numba functions and fuse them into one time loop."""
+import dataclasses
 import re
 
 import numpy as np
@@ -8,7 +9,7 @@ from brian2.input.binomial import BinomialFunction
 from brian2.input.timedarray import TimedArray
 
 from . import names as K
-from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, binomial_names, block_text,
+from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, binomial_names,
                       is_batched, indent_lines, rename_identifiers, timedarray_names,
                       uses_random)
 from .errors import UnsupportedFeatureError
@@ -17,6 +18,7 @@ from .hoist import SIDE_INDEX, plan_hoisting
 from .outline import outline_prange_loops
 from .skip import skip_unchanged_sums
 from .specialize import readonly_uniform, scalar_name, substitute_scalars
+from .templates import TEMPLATES
 
 __all__ = ["ModuleBuilder", "ArraySpec"]
 
@@ -60,10 +62,15 @@ class ModuleBuilder:
         Threads, passes and maths of this kernel.
     """
 
-    def __init__(self, device, batch, options):
+    def __init__(self, device, batch, options, policy=None):
         self.device = device
         self.batch = batch
         self.options = options
+        if policy is None:
+            from .backends import backend_for
+
+            policy = backend_for(options).policy(batch)
+        self.policy = policy
         self.arrays = {}  # name -> ArraySpec (ordered)
         self.functions = []  # source texts
         self.calls = []  # (clock index, call text)
@@ -176,9 +183,7 @@ class ModuleBuilder:
     def _threads_pay(self, n, vc):
         """A single-copy loop of ``n`` elements, large enough; with random numbers only when
         they come from a counter-based stream (any element can draw its own)."""
-        threads_from = self.options.threads_from
-        return self.batch == 1 and threads_from is not None and n >= threads_from \
-            and (self.options.rng == "counter" or not uses_random(vc))
+        return self.policy.split(n, uses_random(vc))
 
     def _parallel_ok(self, co, vc):
         """Element-wise update of a large single-copy group without random numbers."""
@@ -227,132 +232,6 @@ class ModuleBuilder:
         return "\n".join(in_loop), "if $nf > 0:\n" + "\n".join(after)
 
     # -- templates ------------------------------------------------------------------------
-    def code_object(self, co, clock_index, context, group_name=None):
-        tmpl = co.template_name
-        code = co.code
-        sc = block_text(code["scalar_code"])
-        vc = block_text(code["vector_code"])
-        kw = code["kwds"]
-        owner = co.owner.name
-        key = f"{owner}_{tmpl}"
-        head = "_vectorisation_idx = 1\n" + sc
-        extra = []
-        if tmpl in _GATHER_TEMPLATES:
-            vc = _scalar_log(vc)
-        if tmpl == "stateupdate":
-            if "_presynaptic_idx" in vc or "_postsynaptic_idx" in vc:  # synaptic state update
-                vc, loops, extra = self._hoist(co, vc, len(co.owner), co.name)
-                head = f"{head}\n{loops}" if loops else head
-            checks, after = self.checks_for(co, vc, owner)
-            loop = "$prange" if self._parallel_ok(co, vc) else "$range"
-            body = (f"{head}\nN = {self.n_of(co)}\n$nf = 0\nfor _idx in {loop}(N):\n"
-                    f"    _vectorisation_idx = _idx\n{_indent(vc, 1)}\n{_indent(checks, 1)}\n"
-                    f"{after}")
-        elif tmpl == "threshold":
-            es = self.array(kw["eventspace_variable"])
-            lines = [head, f"N = {self.n_of(co)}", "$n = 0", "for _idx in $range(N):",
-                     "    _vectorisation_idx = _idx", _indent(vc, 1), "    if _cond:",
-                     f"        {es}[$b, $n] = _idx", "        $n += 1"]
-            if kw.get("_uses_refractory"):
-                lines += [f"        {self.acc(co.variables['not_refractory'], '_idx')} = False",
-                          f"        {self.acc(co.variables['lastspike'], '_idx')} = $t"]
-            lines.append(f"{es}[$b, N] = $n")
-            body = "\n".join(lines)
-        elif tmpl == "reset":
-            es = self.array(kw["eventspace_variable"])
-            body = (f"{head}\nfor $k in $range({es}[$b, {es}.shape[1] - 1]):\n"
-                    f"    _idx = {es}[$b, $k]\n    _vectorisation_idx = _idx\n{_indent(vc, 1)}")
-        elif tmpl == "synapses":
-            body = self._pathway(co, head, vc, context)
-        elif tmpl == "summed_variable":
-            body, extra = self._summed_variable(co, head, vc, kw)
-            self.summed_targets[self.n_funcs] = self.array(kw["_target_var"])
-        elif tmpl == "spikegenerator":
-            body = self._spikegenerator(co)
-        elif tmpl == "spikemonitor":
-            body = self._spikemonitor(co, head, vc, context)
-        elif tmpl == "statemonitor":
-            body = self._statemonitor(co, head, vc, context)
-        elif tmpl == "ratemonitor":
-            body = self._ratemonitor(co, context)
-        else:
-            raise UnsupportedFeatureError(owner, f"code template '{tmpl}'")
-        return self.add_function(co, key, body, clock_index, extra_consts=extra,
-                                 group_name=group_name)
-
-    def _summed_variable(self, co, head, vc, kw):
-        """Target-major summation: each target's sum is built in a register, then stored.
-
-        Synapses are visited grouped by target (a stable order fixed at build time, so every
-        target adds its terms in the same order as Brian2 and the sums are bit-identical);
-        the target array is written once per element instead of zeroed and scattered into,
-        constant connectivity arrays are read in that order, and targets are independent, so
-        large unbatched sums may run in parallel.
-        """
-        tgt = kw["_target_var"]
-        start = int(kw["_target_start"])
-        index_var = kw["_index_var"]
-        size_var = co.variables[kw["_target_size_name"]]
-        size = int(size_var.value if isinstance(size_var, Constant) else size_var.get_value()[0])
-        targets = np.asarray(index_var.get_value(), dtype=np.int64) - start
-        if len(targets) and (targets.min() < 0 or targets.max() >= size):
-            raise RuntimeError(f"internal error: summed variable of {co.owner.name} indexes "
-                               f"outside its target")
-        order = np.argsort(targets, kind="stable")
-        ptr = np.zeros(size + 1, dtype=np.int64)
-        np.cumsum(np.bincount(targets, minlength=size), out=ptr[1:])
-        single = bool(len(targets)) and int(np.diff(ptr).max()) <= 1 \
-            and f"{K.RT}." not in vc and not uses_random(vc)
-        tag = co.name
-        vc, loops, hoist_consts = self._hoist(co, vc, len(targets), tag)
-        head = f"{head}\n{loops}" if loops else head
-        if single:
-            # at most one term per target (e.g. one astrocyte per synapse): per target the
-            # synapse index (-1: none); no inner loop, whose 0-or-1 trip counts would cost a
-            # branch misprediction per target
-            synapse = np.full(size, -1, dtype=np.int64)
-            synapse[targets] = np.arange(len(targets))
-            where, position = synapse, "$ti"
-        else:
-            where, position = order, "$k"
-        # the Synapses' own pre/post index arrays do not change during a run: read them in
-        # loop order
-        connectivity = {self.device.get_array_name(var): var for var in co.variables.values()
-                        if isinstance(var, ArrayVariable)
-                        and var.name in ("_synaptic_pre", "_synaptic_post")
-                        and getattr(var.owner, "name", None) == co.owner.name}
-        for name, var in sorted(connectivity.items()):
-            pattern = re.compile(re.escape(name) + r"\[_idx\]")
-            if pattern.search(vc):
-                values = np.asarray(var.get_value())[np.maximum(where, 0)]
-                reordered = self.buffer(f"$svsorted_{tag}{var.name}", kind="extra",
-                                        value=np.ascontiguousarray(values))
-                vc = pattern.sub(f"{reordered}[{position}]", vc)
-        loop = "$range"
-        if self._threads_pay(size, vc):  # targets are independent
-            loop = "$prange"
-            self.uses_prange = True
-            self.facts["threaded_blocks"] += 1
-        n_targets = self.n_of(co, kw["_target_size_name"])
-        if single:
-            syn_name = self.buffer(f"$svsyn_{tag}", value=synapse.astype(np.int32), kind="extra")
-            body = (f"{head}\nN = {self.n_of(co)}\n"
-                    f"for $ti in {loop}({n_targets}):\n"
-                    f"    _idx = {syn_name}[$ti]\n    $has = _idx >= 0\n"
-                    f"    _idx = _idx if $has else 0\n    _vectorisation_idx = _idx\n"
-                    f"{_indent(vc, 1)}\n"
-                    f"    {self.acc(tgt, '$ti + $target_start')} = _synaptic_var if $has else 0.0")
-            return body, [("$target_start", start)] + hoist_consts
-        order_name = self.buffer(f"$svorder_{tag}", value=order.astype(np.int32), kind="extra")
-        ptr_name = self.buffer(f"$svptr_{tag}", value=ptr, kind="extra")
-        body = (f"{head}\nN = {self.n_of(co)}\n"
-                f"for $ti in {loop}({n_targets}):\n    $acc = 0.0\n"
-                f"    for $k in $range({ptr_name}[$ti], {ptr_name}[$ti + 1]):\n"
-                f"        _idx = {order_name}[$k]\n        _vectorisation_idx = _idx\n"
-                f"{_indent(vc, 2)}\n        $acc += _synaptic_var\n"
-                f"    {self.acc(tgt, '$ti + $target_start')} = $acc")
-        return body, [("$target_start", start)] + hoist_consts
-
     def _hoist(self, co, vc, n_synapses, tag):
         """Per-source/per-target hoisting (``astrosim.engine.hoist``) for a loop over synapses.
 
@@ -401,101 +280,17 @@ class ModuleBuilder:
             self.facts["hoisted"] += len(plan.values)
         return vc, "\n".join(loops), consts
 
-    def _pathway(self, co, head, vc, ctx):
-        q = ctx["queue"]  # prefix of queue arrays
-        es = self.array(ctx["eventspace"])
-        for suffix, batched in (("ptr", False), ("syn", False), ("hist", True), ("cnt", True),
-                                ("info", False)):
-            self.buffer(f"{q}_{suffix}", batched=batched, kind="queue")
-        return "\n".join([
-            head,
-            f"$D1 = {q}_hist.shape[1]",
-            "$slot = $timestep % $D1",
-            f"$src_start = {q}_info[2]", f"$src_stop = {q}_info[3]", "$n = 0",
-            f"for $k in $range({es}[$b, {es}.shape[1] - 1]):",
-            f"    $nid = {es}[$b, $k]",
-            "    if $nid >= $src_start and $nid < $src_stop:",
-            f"        {q}_hist[$b, $slot, $n] = $nid - $src_start", "        $n += 1",
-            f"{q}_cnt[$b, $slot] = $n",
-            f"for $d in $range({q}_info[1], {q}_info[0] - 1, -1):",
-            "    $sl = ($timestep - $d) % $D1",
-            f"    for $k in $range({q}_cnt[$b, $sl]):",
-            f"        $p = {q}_hist[$b, $sl, $k] * $D1 + $d",
-            f"        for $qq in $range({q}_ptr[$p], {q}_ptr[$p + 1]):",
-            f"            _idx = {q}_syn[$qq]", "            _vectorisation_idx = _idx",
-            _indent(vc, 3),
-        ])
-
-    def _spikegenerator(self, co):
-        v = co.variables
-        es = self.array(v["_spikespace"])
-        li = self.acc(v["_lastindex"], 0)
-        tb = self.array(v["_timebins"])
-        ni = self.array(v["neuron_index"])
-        pb = v["_period_bins"]
-        period = "_period_bins" if isinstance(pb, Constant) else self.acc(pb, 0)
-        tb_acc = self.acc(v["_timebins"], "_idx")
-        ni_acc = self.acc(v["neuron_index"], "_idx")
-        tb_last = self.acc(v["_timebins"], f"{li} - 1")
-        ntb = f"{tb}.shape[{1 if is_batched(v['_timebins']) else 0}]"
-        _ = ni
-        return "\n".join([
-            f"N = {self.n_of(co)}", f"$period = {period}", "$timebin = $timestep",
-            "if $period > 0:", "    $timebin %= $period",
-            f"    if {li} > 0 and {tb_last} >= $timebin:", f"        {li} = 0",
-            "$n = 0", f"for _idx in $range({li}, {ntb}):",
-            f"    if {tb_acc} > $timebin:", "        break",
-            f"    {es}[$b, $n] = {ni_acc}", "    $n += 1",
-            f"{es}[$b, N] = $n", f"{li} += $n",
-        ])
-
-    def _spikemonitor(self, co, head, vc, ctx):
-        m = ctx["monitor"]
-        kw = co.code["kwds"]
-        es = self.array(kw["eventspace_variable"])
-        v = co.variables
-        start, stop = "_source_start", "_source_stop"
-        lines = [head, f"for $j in $range({es}[$b, {es}.shape[1] - 1]):",
-                 f"    _idx = {es}[$b, $j]",
-                 f"    if _idx >= {start} and _idx < {stop}:",
-                 "        _vectorisation_idx = _idx", _indent(vc, 2)]
-        self.buffer(f"{m}_n", batched=True, kind="monitor")
-        lines.append(f"        $pos = {m}_n[$b, 0]")
-        if kw.get("record", True):
-            for name in sorted(kw["record_variables"]):
-                self.buffer(f"{m}_v_{name}", batched=True, kind="monitor")
-                lines.append(f"        {m}_v_{name}[$b, $pos] = _to_record_{name}")
-        lines.append(f"        {m}_n[$b, 0] = $pos + 1")
-        lines.append(f"        {self.acc(v['count'], '_idx - ' + start)} += 1")
-        return "\n".join(lines)
-
-    def _statemonitor(self, co, head, vc, ctx):
-        m = ctx["monitor"]
-        kw = co.code["kwds"]
-        idx = self.acc(co.variables["_indices"], "$i")
-        nidx = f"{self.array(co.variables['_indices'])}.shape[-1]"
-        lines = [f"$row = $rowidx[$s, {ctx['clock_index']}]", head,
-                 f"for $i in $range({nidx}):", f"    _idx = {idx}",
-                 "    _vectorisation_idx = _idx", _indent(vc, 1)]
-        for name in sorted(kw["_recorded_variables"]):
-            self.buffer(f"{m}_v_{name}", batched=True, kind="monitor")
-            lines.append(f"    {m}_v_{name}[$b, $row, $i] = _to_record_{name}")
-        return "\n".join(lines)
-
-    def _ratemonitor(self, co, ctx):
-        m = ctx["monitor"]
-        v = co.variables
-        es = self.array(v["_spikespace"])
-        self.buffer(f"{m}_v_rate", batched=True, kind="monitor")
-        start, stop = "_source_start", "_source_stop"
-        nsrc = "_num_source_neurons"
-        return "\n".join([
-            f"$row = $rowidx[$s, {ctx['clock_index']}]", "$nspk = 0",
-            f"for $j in $range({es}[$b, {es}.shape[1] - 1]):",
-            f"    _idx = {es}[$b, $j]",
-            f"    if _idx >= {start} and _idx < {stop}:", "        $nspk += 1",
-            f"{m}_v_rate[$b, $row] = $nspk / $dt / {nsrc}",
-        ])
+    def code_object(self, block):
+        """Render ``block`` (an :class:`~astrosim.engine.ir.Block`) with its template and
+        inline it; returns its key."""
+        render = TEMPLATES.get(block.template)
+        if render is None:
+            raise UnsupportedFeatureError(block.owner, f"code template '{block.template}'")
+        if block.template in _GATHER_TEMPLATES:
+            block = dataclasses.replace(block, vector_code=_scalar_log(block.vector_code))
+        body, extra = render(self, block)
+        return self.add_function(block.codeobj, f"{block.owner}_{block.template}", body,
+                                 block.clock_index, extra_consts=extra, group_name=block.group)
 
     # -- the fused loop -------------------------------------------------------------------
     def add_capacity_check(self, line):

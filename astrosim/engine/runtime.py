@@ -284,6 +284,21 @@ def seed_states(seed, batch):
     return state
 
 
+@numba.njit(cache=True, inline="always")
+def power(a, b):
+    """``a ** b`` with a float base (Brian2: ``2 ** -1`` is 0.5); numba raises floats to
+    integer powers by repeated multiplication."""
+    return (1.0 * a) ** b
+
+
+@numba.njit(cache=True, inline="always")
+def libm_power(a, b):
+    """``a ** b`` by the C library's ``pow``, as numpy does for exponents other than 2."""
+    if b == 2:
+        return (1.0 * a) * a  # numpy squares (exact either way)
+    return math.pow(1.0 * a, 1.0 * b)
+
+
 @numba.njit(cache=True)
 def timestep(t, dt):
     """Brian2's ``timestep(t, dt)``."""

@@ -29,7 +29,6 @@ if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 from astrosim.testing.networks import build_gchi_astrocytes, build_io_synapse, build_synrel  # noqa: E402
-from astrosim.engine import EngineOptions  # noqa: E402
 from tests.engine.networks.compare import (  # noqa: E402
     assert_close, assert_same_spikes, astrosim_run, run_backend)
 
@@ -96,13 +95,11 @@ def test_io_synapse_matches_brian2():
     state = {"synapses": ["Y_S", "Gamma_S", "u_S", "x_S", "r_S", "G_A"],
              "astrocyte": ["I", "C", "h", "x_A", "G_A"]}
     ref = run_backend(b2.run, build_io_synapse, duration, seed=1, dt=1 * ms, state_vars=state, **kwargs)
-    run = astrosim_run()
-    precise = None if run is b2.run else {"options": EngineOptions(precise_math=True)}
-    got = run_backend(run, build_io_synapse, duration, seed=1, dt=1 * ms,
-                      state_vars=state, run_kwargs=precise, **kwargs)
+    got = run_backend(astrosim_run(), build_io_synapse, duration, seed=1, dt=1 * ms,
+                      state_vars=state, **kwargs)
     assert len(ref["ast_spikes.i"]) >= 2  # both astrocytes release gliotransmitter
     assert_same_spikes(got, ref, "ast_spikes")
-    assert_close(got, ref, rtol=1e-12)  # precise maths: libm exp, as Brian2's numpy target
+    assert_close(got, ref, rtol=RTOL)
 
 
 # --- example 4: Poisson-driven tripartite synapses, closed/open loop -----------------------

@@ -98,7 +98,7 @@ def _expr(depth):
         st.tuples(sub, st.sampled_from(["+", "-", "*", "/"]), sub).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
         st.tuples(st.sampled_from(_FUNCS[:3]), sub).map(lambda t: f"{t[0]}({K.ABS}({t[1]}) + 0.25)"),
         st.tuples(sub).map(lambda t: f"{K.RT}.clip({t[0]}, 0.1, 3.0)"),
-        st.tuples(sub).map(lambda t: f"((1.0*({K.ABS}({t[0]}) + 0.1))**(0.5))"),
+        st.tuples(sub).map(lambda t: f"{K.POW}({K.ABS}({t[0]}) + 0.1, 0.5)"),
     )
 
 
@@ -117,7 +117,7 @@ def _namespace(rng):
     def vclip(x, lo, hi):
         return min(max(x, lo), hi)
 
-    ns = {K.EXP: math.exp, K.LOG: math.log, K.NP: np, "np": np, K.ABS: abs,
+    ns = {K.EXP: math.exp, K.LOG: math.log, K.POW: lambda a, b: (1.0 * a) ** b, K.NP: np, "np": np, K.ABS: abs,
           K.RT: type("rt", (), {"clip": staticmethod(vclip)}), K.BATCH: 0, "k": 1.7,
           "_array_s__synaptic_pre": rng.integers(2, 2 + n_src, n_syn),
           "_array_s__synaptic_post": rng.integers(0, n_tgt, n_syn),

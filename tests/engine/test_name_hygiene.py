@@ -50,7 +50,7 @@ def _network(varnames, synnames):
     are disjoint; the test swaps them in a second network. Deterministic throughout.
     """
     first = varnames[0]
-    ode = "\n".join(f"d{x}/dt = ({1.05 + 0.1 * k} - {x})/(({4 + k % 3})*ms) : 1 (unless refractory)"
+    ode = "\n".join(f"d{x}/dt = ({2 + 0.1 * k} - {x})/(({4 + k % 3})*ms) : 1 (unless refractory)"
                     for k, x in enumerate(varnames))
     threshold = f"{first} > 1 and ({' + '.join(varnames)}) > -1e9"  # every name in it
     G = b2.NeuronGroup(4, ode, threshold=threshold, reset="\n".join(
@@ -188,7 +188,7 @@ def test_models_named_like_kernel_internals_match_brian2(candidates, part):
     synapse = synapse[:len(neuron)]
     ref, _ = _run(neuron, synapse, "brian2")
     got, sim = _run(neuron, synapse, "astrosim")
-    assert len(ref["spikes.i"]) > 5 and ref["rate"].max() > 0  # the run has activity
+    assert len(ref["spikes.i"]) >= 4 and ref["rate"].max() > 0  # the run has activity
     np.testing.assert_array_equal(got["spikes.i"], ref["spikes.i"])
     np.testing.assert_allclose(got["spikes.t"], ref["spikes.t"], rtol=0, atol=1e-12)
     assert sorted(got) == sorted(ref)
