@@ -24,7 +24,7 @@ __all__ = ["NumbaCodeGenerator", "NumbaCodeObject", "is_batched", "CLOCK_LOCALS"
 #: Brian2 default functions -> function called in generated numba code.
 FUNCTION_MAP = {
     "sin": f"{K.NP}.sin", "cos": f"{K.NP}.cos", "tan": f"{K.NP}.tan", "sinh": f"{K.NP}.sinh",
-    "cosh": f"{K.NP}.cosh", "tanh": f"{K.NP}.tanh", "exp": K.EXP, "log": f"{K.NP}.log",
+    "cosh": f"{K.NP}.cosh", "tanh": f"{K.NP}.tanh", "exp": K.EXP, "log": K.LOG,
     "log10": f"{K.NP}.log10", "expm1": f"{K.NP}.expm1", "log1p": f"{K.NP}.log1p",
     "sqrt": f"{K.NP}.sqrt", "ceil": f"{K.NP}.ceil", "floor": f"{K.NP}.floor",
     "arcsin": f"{K.NP}.arcsin", "arccos": f"{K.NP}.arccos", "arctan": f"{K.NP}.arctan",

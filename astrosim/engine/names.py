@@ -20,7 +20,7 @@ Within the fused loop each captured block's names are made unique by a ``__<bloc
 import keyword
 
 __all__ = ["PREFIX", "reserved", "expand", "is_reserved", "block_local", "SHARED", "MODULE_GLOBALS",
-           "MODULE_HEADER", "module_header", "EXP", "BATCH", "STEP", "TS", "DTS", "RNG", "ERR", "TICKS", "ROWIDX",
+           "MODULE_HEADER", "module_header", "EXP", "LOG", "BATCH", "STEP", "TS", "DTS", "RNG", "ERR", "TICKS", "ROWIDX",
            "START", "DONE", "NSTEPS", "PROF", "PC", "CF", "CI", "NP", "RT", "PRANGE",
            "RANGE", "ABS", "CLOCK_T", "CLOCK_DT", "CLOCK_TIMESTEP", "kernel_argument",
            "queue_prefix", "monitor_prefix", "batch_parameter", "local", "BRIAN2_TEMPLATE_NAMES"]
@@ -79,6 +79,7 @@ CLOCK_INDEX = reserved("c")    #: clock loop index
 
 # -- module-level aliases the generated functions call ---------------------------------
 EXP = reserved("exp")          #: exp: the engine's vectorisable one, or libm (precise maths)
+LOG = reserved("log")          #: log: likewise
 POW = reserved("pow")          #: a ** b: numba's (integer exponents by multiplication), or libm
 NP = reserved("np")
 RT = reserved("rt")
@@ -105,11 +106,11 @@ def module_header(precise_math=False, rng="sequential"):
     """Header of a generated module: imports and the aliases its functions call."""
     from .runtime import RANDOM_HELPERS
 
-    exp = f"{NP}.exp" if precise_math else f"{RT}.exp"
+    lib = NP if precise_math else RT  # libm through numpy, or the engine's vectorisable ones
     power = f"{RT}.libm_power" if precise_math else f"{RT}.power"
     randoms = "".join(f"{alias} = {RT}.{RANDOM_HELPERS[rng][kind]}\n"
                       for kind, alias in RANDOM_ALIASES.items())
-    return MODULE_HEADER + f"{EXP} = {exp}\n{POW} = {power}\n" + randoms
+    return MODULE_HEADER + f"{EXP} = {lib}.exp\n{LOG} = {lib}.log\n{POW} = {power}\n" + randoms
 
 #: random-number aliases of generated code (bound to a stream kind in the module header)
 RANDOM_ALIASES = {kind: reserved(kind) for kind in
@@ -119,7 +120,7 @@ SITE = reserved("SITE")
 
 
 #: module globals of a generated kernel module (never parameters of outlined functions)
-MODULE_GLOBALS = frozenset({NP, RT, EXP, POW, PRANGE, *RANDOM_ALIASES.values(), RANGE, ABS, MIN, MAX, INT, FLOAT, BOOL, LEN,
+MODULE_GLOBALS = frozenset({NP, RT, EXP, LOG, POW, PRANGE, *RANDOM_ALIASES.values(), RANGE, ABS, MIN, MAX, INT, FLOAT, BOOL, LEN,
                             "numba", *keyword.kwlist, "True", "False", "None"})
 
 #: names shared by all blocks of the fused loop (not renamed per block)

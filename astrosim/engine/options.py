@@ -32,13 +32,17 @@ class EngineOptions:
         Skip summed variables whose inputs did not change (bit-identical).
     specialize : bool
         Read never-written, uniform state arrays as scalars (bit-identical).
+    hoist : bool
+        Compute sub-expressions of synaptic loops that depend only on presynaptic (or only on
+        postsynaptic) values once per source (target) instead of once per synapse
+        (``astrosim.engine.hoist``; bit-identical).
     compiled_connect_min_pairs : int
         ``Synapses.connect`` calls over at least this many candidate pairs run compiled
         (under the ``'astrosim'`` device); smaller ones keep Brian2's numpy path.
     precise_math : bool
-        Use the C library's ``exp`` instead of the engine's vectorisable one, so
+        Use the C library's ``exp`` and ``log`` instead of the engine's vectorisable ones, so
         deterministic models agree with Brian2's numpy target to rounding (about 1e-12 and
-        below) at some speed cost; the default fast ``exp`` is within 1 ulp of it.
+        below) at some speed cost; the default fast ones are within 1 ulp of it.
     rng : str
         ``'sequential'`` (default) or ``'counter'`` (see ``RNG_KINDS``).
     chunk_seconds : float
@@ -53,6 +57,7 @@ class EngineOptions:
     cse: bool = True
     skip_sums: bool = True
     specialize: bool = True
+    hoist: bool = True
     compiled_connect_min_pairs: int = 100_000_000
     precise_math: bool = False
     rng: str = "sequential"
@@ -90,7 +95,7 @@ class EngineOptions:
         if "ASTROSIM_PARALLEL_MIN_SIZE" in env:
             kw["parallel_min_size"] = int(env["ASTROSIM_PARALLEL_MIN_SIZE"])
         for name, key in (("cse", "ASTROSIM_CSE"), ("skip_sums", "ASTROSIM_SKIP_SUMS"),
-                          ("specialize", "ASTROSIM_SPECIALIZE"),
+                          ("specialize", "ASTROSIM_SPECIALIZE"), ("hoist", "ASTROSIM_HOIST"),
                           ("precise_math", "ASTROSIM_PRECISE_MATH")):
             if key in env:
                 kw[name] = env[key] not in ("0", "", "false", "False")

@@ -8,12 +8,12 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .vecmath import exp
+from .vecmath import exp, log
 
 __all__ = ["seed_states", "RANDOM_HELPERS", "counter_bits", "ctr_uniform", "ctr_normal",
            "ctr_poisson", "uniform", "normal", "poisson", "binomial_normal",
            "binomial_exact", "timestep", "clip", "sign", "to_int", "exprel",
-           "timed_1d", "timed_2d", "clock_schedule", "cycles", "cycles_per_second", "exp"]
+           "timed_1d", "timed_2d", "clock_schedule", "cycles", "cycles_per_second", "exp", "log"]
 
 _U = np.uint64
 

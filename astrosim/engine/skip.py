@@ -41,7 +41,7 @@ def _reads_own_clock(text, k):
                for name in (names.CLOCK_T, names.CLOCK_TIMESTEP))
 
 
-def skip_unchanged_sums(calls, summed_targets, arrays):
+def skip_unchanged_sums(calls, summed_targets, arrays, private=frozenset()):
     """Guard summed-variable blocks by dirty flags.
 
     Parameters
@@ -52,6 +52,9 @@ def skip_unchanged_sums(calls, summed_targets, arrays):
         Block index of each summed variable -> name of its target array.
     arrays : set of str
         Names of all kernel arrays.
+    private : set of str
+        Scratch arrays that one block fills before it reads them (hoisted temporaries): neither
+        inputs nor outputs of anything else.
 
     Returns
     -------
@@ -61,7 +64,7 @@ def skip_unchanged_sums(calls, summed_targets, arrays):
     flags : list of str
         Flag names, to be set true at the start of every copy's chunk.
     """
-    access = [_accesses(text, arrays) for _, text in calls]
+    access = [_accesses(text, set(arrays) - set(private)) for _, text in calls]
     written_anywhere = set().union(*(w for _, w in access)) if access else set()
     texts = [text for _, text in calls]
     flags = []

@@ -35,6 +35,9 @@ def render(table, block):
     single = bool(len(targets)) and int(np.diff(ptr).max()) <= 1 \
         and f"{K.RT}." not in vc and not uses_random(vc)
     tag = co.name
+    # per-source/per-target hoisting (astrosim.engine.hoist)
+    vc, loops, hoist_consts = table._hoist(co, vc, len(targets), tag)
+    head = f"{head}\n{loops}" if loops else head
     if single:
         # at most one term per target (e.g. one astrocyte per synapse): per target the
         # synapse index (-1: none); no inner loop, whose 0-or-1 trip counts would cost a
@@ -71,7 +74,7 @@ def render(table, block):
                 f"    _idx = _idx if $has else 0\n    _vectorisation_idx = _idx\n"
                 f"{_indent(vc, 1)}\n"
                 f"    {table.acc(tgt, '$ti + $target_start')} = _synaptic_var if $has else 0.0")
-        return body, [("$target_start", start)]
+        return body, [("$target_start", start)] + hoist_consts
     order_name = table.buffer(f"$svorder_{tag}", value=order.astype(np.int32), kind="extra")
     ptr_name = table.buffer(f"$svptr_{tag}", value=ptr, kind="extra")
     body = (f"{head}\nN = {table.n_of(co)}\n"
@@ -80,4 +83,4 @@ def render(table, block):
             f"        _idx = {order_name}[$k]\n        _vectorisation_idx = _idx\n"
             f"{_indent(vc, 2)}\n        $acc += _synaptic_var\n"
             f"    {table.acc(tgt, '$ti + $target_start')} = $acc")
-    return body, [("$target_start", start)]
+    return body, [("$target_start", start)] + hoist_consts
