@@ -134,7 +134,7 @@ def test_ctrl_c_leaves_interrupted_file(tmp_path):
             except (FileNotFoundError, aio.H5FormatError, KeyError):
                 continue
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=300)  # Ctrl-C during a numba compile waits for it to end
     finally:
         if proc.poll() is None:
             proc.kill()
