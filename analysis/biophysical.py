@@ -120,17 +120,8 @@ def encode(q, k, v, w_astro=None, *, options: AstromorphicOptions | None = None,
     rho_h, rho_v = gains.rho_h, gains.v_max_rate / scales.v_max
     settle = int(math.ceil(gains.settle_time / T - 1e-9))
     writes, reads, slots = mapping._slot_layout(N, [settle] * N if causal else settle, causal)
-    hidden = np.zeros((slots, B * m))
-    hidden[writes] = rho_h * phi_k.transpose(1, 0, 2).reshape(N, B * m)
-    hidden[reads] = rho_h * phi_q.transpose(1, 0, 2).reshape(N, B * m)
-    drive, drive_off = np.zeros((slots, B * d)), np.zeros((slots, B * d))
-    v_rows = rho_v * v.transpose(1, 0, 2).reshape(N, B * d)
-    drive[writes], drive_off[writes] = np.maximum(v_rows, 0.0), np.maximum(-v_rows, 0.0)
-    release = np.zeros((N, B * m))
-    if options.positional:
-        release[:] = w_astro[..., :N].transpose(2, 0, 1).reshape(N, B * m)
-    write_gate, read_gate = np.zeros(slots), np.zeros(slots)
-    write_gate[writes], read_gate[reads] = 1.0, 1.0
+    hidden, drive, drive_off, release, write_gate, read_gate = mapping._slot_tables(
+        phi_k, phi_q, v, w_astro, options, rho_h, rho_v, writes, reads, slots)
     tau = float(stdp.PARAMETERS["tau_pre"])
     average = options.scale == "tokens" and options.scale_placement == "inside"
     eta = 1.0 / (rho_h * rho_v * _trace_pairs(T, tau)) / (1.0 if average else m_in)

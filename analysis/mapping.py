@@ -199,19 +199,8 @@ def encode(q, k, v, w_astro=None, *, options: AstromorphicOptions | None = None,
     else:
         settle = settle_slots(float(phi_k.sum(axis=1).min()))
     writes, reads, slots = _slot_layout(N, settle, causal)
-    hidden = np.zeros((slots, B * m))
-    hidden[writes] = rho_h * phi_k.transpose(1, 0, 2).reshape(N, B * m)
-    hidden[reads] = rho_h * phi_q.transpose(1, 0, 2).reshape(N, B * m)
-    drive, drive_off = np.zeros((slots, B * d)), np.zeros((slots, B * d))
-    v_rows = rho_v * v.transpose(1, 0, 2).reshape(N, B * d)
-    drive[writes], drive_off[writes] = np.maximum(v_rows, 0.0), np.maximum(-v_rows, 0.0)
-    release = np.zeros((N, B * m))
-    if options.positional:
-        release[:] = w_astro[..., :N].transpose(2, 0, 1).reshape(N, B * m)
-    write_gate = np.zeros(slots)
-    write_gate[writes] = 1.0
-    read_gate = np.zeros(slots)
-    read_gate[reads] = 1.0
+    hidden, drive, drive_off, release, write_gate, read_gate = _slot_tables(
+        phi_k, phi_q, v, w_astro, options, rho_h, rho_v, writes, reads, slots)
     # Read gain: the largest |I/C| the circuit will produce sets the output's modulation depth.
     rho_o = gains.out_max_rate / scales.out_max
     # Hebbian learning rate: 'tokens' inside the sigmoid is a running average (each write moves the
@@ -224,6 +213,29 @@ def encode(q, k, v, w_astro=None, *, options: AstromorphicOptions | None = None,
         rho_h=rho_h, rho_o=rho_o, eta=eta, kappa=1.0 / (rho_h * T), k_ca=k_ca, n_pump=n_pump, sigma=options.sigma,
         causal=causal, running_average=average, write_slots=writes, read_slots=reads,
         info=dict(rho_v=rho_v, m_in=m_in, m_out=m_out_q, options=options.as_dict(), scales=asdict(scales)))
+
+
+def _slot_tables(phi_k, phi_q, v, w_astro, options, rho_h, rho_v, writes, reads, slots):
+    """Per-slot input tables of a circuit: hidden rates, output drives (on/off), release, gates.
+
+    Key features drive the hidden cells in write slots and query features in read slots (rate
+    ``rho_h`` per unit), values drive the output cells' two signed populations in write slots
+    (``rho_v``), and the positional release is one row per token.
+    """
+    B, N, m = phi_k.shape
+    d = v.shape[2]
+    hidden = np.zeros((slots, B * m))
+    hidden[writes] = rho_h * phi_k.transpose(1, 0, 2).reshape(N, B * m)
+    hidden[reads] = rho_h * phi_q.transpose(1, 0, 2).reshape(N, B * m)
+    drive, drive_off = np.zeros((slots, B * d)), np.zeros((slots, B * d))
+    v_rows = rho_v * v.transpose(1, 0, 2).reshape(N, B * d)
+    drive[writes], drive_off[writes] = np.maximum(v_rows, 0.0), np.maximum(-v_rows, 0.0)
+    release = np.zeros((N, B * m))
+    if options.positional:
+        release[:] = w_astro[..., :N].transpose(2, 0, 1).reshape(N, B * m)
+    write_gate, read_gate = np.zeros(slots), np.zeros(slots)
+    write_gate[writes], read_gate[reads] = 1.0, 1.0
+    return hidden, drive, drive_off, release, write_gate, read_gate
 
 
 def decode(state: dict, stim: CircuitStimulus) -> dict:
