@@ -34,7 +34,6 @@ that one store and departs elsewhere as far as Li-Rinzel's curve departs from a 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 

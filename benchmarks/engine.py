@@ -40,50 +40,71 @@ def _spike_count(ns):
     return int(sum(m.num_spikes for m in ns.values() if isinstance(m, b2.SpikeMonitor)))
 
 
-def measure(network, peer, duration_s, scale=1.0, workdir=None):
-    """Build and run one network with one peer in *this* process; return a timing dict."""
-    import brian2 as b2
-    from astrosim.testing.networks import run_in_namespace
+def select_peer(peer, workdir, warm=False):
+    """Brian2 target and device for one peer: 'runtime' (cython), 'cpp_standalone' or an astrosim one.
 
-    workdir = workdir or tempfile.mkdtemp(prefix="astrosim-bench-")
+    Cold runs (``warm=False``) get a private cython cache in ``workdir``. Astrosim peers run under
+    the astrosim device, which is what a cpp_standalone script becomes (``connect`` compiled).
+    """
+    import brian2 as b2
+
     b2.prefs.codegen.target = "cython" if peer == "runtime" else "numpy"
-    if os.environ.get("ASTROSIM_BENCH_WARM") != "1":  # cold: a private cython cache
+    if not warm:
         b2.prefs.codegen.runtime.cython.cache_dir = os.path.join(workdir, "cython")
     if peer == "cpp_standalone":
         b2.set_device("cpp_standalone", directory=os.path.join(workdir, "cpp"), build_on_run=False)
-    elif peer == "astrosim":
+    elif peer.startswith("astrosim"):
         import astrosim.engine  # noqa: F401  (registers the device)
 
-        # what a cpp_standalone script becomes: connect() runs compiled, as in C++
         b2.set_device("astrosim")
+
+
+def time_peer(peer, ns, duration, workdir, profile=False):
+    """Run a built namespace with the peer chosen by :func:`select_peer`; ``({build, sim, ...}, sim)``.
+
+    ``build`` is code generation and compilation, ``sim`` the time loop (Brian2's own run time for
+    cpp_standalone, the engine's ``timings['run']`` for astrosim); the second item is the
+    astrosim ``Simulator`` (None for Brian2 peers).
+    """
+    import brian2 as b2
+    from astrosim.testing.networks import run_in_namespace
+
+    if peer == "runtime":
+        t1 = time.perf_counter()
+        run_in_namespace(b2.run, ns, 0 * b2.ms)  # code generation + cython compilation
+        t2 = time.perf_counter()
+        run_in_namespace(b2.run, ns, duration)
+        return {"build": t2 - t1, "sim": time.perf_counter() - t2}, None
+    if peer == "cpp_standalone":
+        run_in_namespace(b2.run, ns, duration)
+        t1 = time.perf_counter()
+        b2.device.build(directory=os.path.join(workdir, "cpp"), compile=True, run=True)
+        total = time.perf_counter() - t1
+        loop = float(b2.device._last_run_time)
+        return {"build": total - loop, "sim": loop}, None
+    import astrosim
+
+    t1 = time.perf_counter()
+    sim = run_in_namespace(astrosim.run, ns, duration, profile=profile)
+    total = time.perf_counter() - t1
+    timings = dict(getattr(sim, "timings", {}) or {})
+    loop = float(timings.get("run", total))
+    return {"build": total - loop, "sim": loop, "timings": timings}, sim
+
+
+def measure(network, peer, duration_s, scale=1.0, workdir=None):
+    """Build and run one network with one peer in *this* process; return a timing dict."""
+    import brian2 as b2
+
+    workdir = workdir or tempfile.mkdtemp(prefix="astrosim-bench-")
+    select_peer(peer, workdir, warm=os.environ.get("ASTROSIM_BENCH_WARM") == "1")
     b2.seed(28371)
     duration = duration_s * b2.second
     t0 = time.perf_counter()
     ns = _build(network, scale)
     construct = time.perf_counter() - t0
     out = {"network": network, "peer": peer, "construct": construct}
-    if peer == "runtime":
-        t1 = time.perf_counter()
-        run_in_namespace(b2.run, ns, 0 * b2.ms)  # code generation + cython compilation
-        t2 = time.perf_counter()
-        run_in_namespace(b2.run, ns, duration)
-        t3 = time.perf_counter()
-        out.update(build=t2 - t1, sim=t3 - t2)
-    elif peer == "cpp_standalone":
-        run_in_namespace(b2.run, ns, duration)
-        t1 = time.perf_counter()
-        b2.device.build(directory=os.path.join(workdir, "cpp"), compile=True, run=True)
-        total = time.perf_counter() - t1
-        out.update(sim=float(b2.device._last_run_time), build=total - float(b2.device._last_run_time))
-    else:
-        import astrosim
-
-        t1 = time.perf_counter()
-        sim = run_in_namespace(astrosim.run, ns, duration)
-        total = time.perf_counter() - t1
-        timings = dict(getattr(sim, "timings", {}) or {})
-        sim_s = float(timings.get("run", total))
-        out.update(sim=sim_s, build=total - sim_s, timings=timings)
+    out.update(time_peer(peer, ns, duration, workdir)[0])
     out["total"] = out["construct"] + out["build"] + out["sim"]
     out["spikes"] = _spike_count(ns)
     return out

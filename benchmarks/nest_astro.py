@@ -57,49 +57,22 @@ def measure(args):
     if args.worker == "nest":
         return _measure_nest(args)
     import brian2 as b2
-    from astrosim.testing.networks import run_in_namespace
     from astrosim.testing.networks.nest_astro_brunel import brian_statistics, build_nest_astro_brunel
+    from benchmarks.engine import select_peer, time_peer
 
     peer, workdir = args.worker, args.workdir
-    b2.prefs.codegen.target = "cython" if peer == "runtime" else "numpy"
-    if not args.warm:
-        b2.prefs.codegen.runtime.cython.cache_dir = os.path.join(workdir, "cython")
-    if peer == "cpp_standalone":
-        b2.set_device("cpp_standalone", directory=os.path.join(workdir, "cpp"), build_on_run=False)
-        if args.threads > 1:
-            b2.prefs.devices.cpp_standalone.openmp_threads = args.threads
-    elif peer.startswith("astrosim"):
-        import astrosim.engine  # noqa: F401  (registers the device)
-
-        b2.set_device("astrosim")
+    select_peer(peer, workdir, warm=args.warm)
+    if peer == "cpp_standalone" and args.threads > 1:
+        b2.prefs.devices.cpp_standalone.openmp_threads = args.threads
     b2.defaultclock.dt = 0.1 * b2.ms
     duration = args.duration * b2.second
     t0 = time.perf_counter()
     ns = build_nest_astro_brunel(args.scale, seed=args.seed, per_synapse_sic=args.per_synapse_sic)
     out = {"construct": time.perf_counter() - t0, "connections": ns["n_connections"]}
-    if peer == "runtime":
-        t1 = time.perf_counter()
-        run_in_namespace(b2.run, ns, 0 * b2.ms)  # code generation and cython compilation
-        t2 = time.perf_counter()
-        run_in_namespace(b2.run, ns, duration)
-        out.update(build=t2 - t1, sim=time.perf_counter() - t2)
-    elif peer == "cpp_standalone":
-        run_in_namespace(b2.run, ns, duration)
-        t1 = time.perf_counter()
-        b2.device.build(directory=os.path.join(workdir, "cpp"), compile=True, run=True)
-        total = time.perf_counter() - t1
-        out.update(sim=float(b2.device._last_run_time), build=total - float(b2.device._last_run_time))
-    else:
-        import astrosim
-
-        t1 = time.perf_counter()
-        sim = run_in_namespace(astrosim.run, ns, duration, profile=peer == "astrosim-profile")
-        total = time.perf_counter() - t1
-        timings = dict(getattr(sim, "timings", {}) or {})
-        out.update(sim=float(timings.get("run", total)), build=total - float(timings.get("run", total)),
-                   timings=timings)
-        if peer == "astrosim-profile":
-            out["profile"] = str(b2.profiling_summary(sim.network, show=12))
+    timing, sim = time_peer(peer, ns, duration, workdir, profile=peer == "astrosim-profile")
+    out.update(timing)
+    if peer == "astrosim-profile":
+        out["profile"] = str(b2.profiling_summary(sim.network, show=12))
     out["stats"] = brian_statistics(ns, duration)
     return out
 
