@@ -12,6 +12,7 @@ from brian2.core.network import Network, TextReport
 from brian2.devices.device import get_device
 from brian2.units.allunits import second
 
+from . import interrupts
 from .errors import SimulationError
 
 __all__ = ["ChunkLoop", "Kernel", "current_time", "make_reporter"]
@@ -38,6 +39,7 @@ class ChunkLoop:
         max_chunk = max(1, self.options.chunk_bytes // max(row_bytes, 1))
         try:
             while pos < total:
+                interrupts.raise_pending()
                 if net._stopped or Network._globally_stopped:
                     break
                 n = min(chunk, max_chunk, total - pos)
@@ -56,6 +58,7 @@ class ChunkLoop:
                             current_time(kernel.ts[0], kernel.dts))
                 net.t_ = current_time(kernel.ts[0], kernel.dts)
                 bad = np.nonzero(kernel.err[:, 0] >= 0)[0]
+                interrupts.raise_pending()
                 if len(bad):
                     b = int(bad[0])
                     error = self._nan_error(builder, kernel.err[b], b,

@@ -15,7 +15,7 @@ from brian2.devices.device import get_device
 from brian2.synapses.synapses import SynapticPathway
 from brian2.units.allunits import second
 
-from . import names, runtime
+from . import interrupts, names, runtime
 from .backends import backend_for
 from .errors import UnsupportedFeatureError
 from .ir import make_block
@@ -171,8 +171,9 @@ class Simulator(BatchedState, ChunkLoop):
             kernel.call(0, 0)
         self.timings["compile"] += time.perf_counter() - t_comp
         try:
-            self._loop(kernel, clocks, monbufs, builder, duration_s, report, report_period,
-                       listeners)
+            with interrupts.guarded():
+                self._loop(kernel, clocks, monbufs, builder, duration_s, report, report_period,
+                           listeners)
         finally:
             self._store_profile(builder, kernel, profile)
 

@@ -235,3 +235,27 @@ def test_restore_with_spikes_in_flight_is_refused():
     net.restore()
     with pytest.raises(UnsupportedFeatureError, match="spikes in flight"):
         sim.run(1 * ms)
+
+
+class _SwallowedCtrlC(_Recorder):
+    """Delivers a SIGINT whose KeyboardInterrupt is caught, as in a weakref callback."""
+
+    def on_chunk(self, sim, data, t_end):
+        super().on_chunk(sim, data, t_end)
+        if len(self.chunks) == 1:
+            import signal
+            try:
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                pass
+
+
+def test_swallowed_ctrl_c_still_stops_the_run():
+    G = NeuronGroup(10, "dv/dt = -v/(10*ms) : 1")
+    net = Network(G)
+    sim = astrosim.Simulator(net, seed=1, options=astrosim.EngineOptions(chunk_seconds=1e-4))
+    rec = _SwallowedCtrlC()
+    with pytest.raises(KeyboardInterrupt):
+        sim.run(20 * second, listeners=[rec])
+    assert float(net.t_) < 20 and rec.calls[-1] == ("end",)
+    sim.run(1 * ms)  # the next run is not interrupted by the old delivery
