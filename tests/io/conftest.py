@@ -1,4 +1,7 @@
-"""Fixtures for the HDF5 tests: a small network with every monitor kind, and an engine-like chunk feeder."""
+"""Fixtures for the HDF5 tests: a small network with every monitor kind, an engine-like chunk feeder,
+the shared run files (recorded, batched, saved, failed, killed, recovered) and the CLI in-process."""
+import importlib.util
+import pathlib
 import types
 
 import numpy as np
@@ -122,3 +125,36 @@ def feeder():
 def network_factory():
     """`build_network`: a fresh, unrun network with every monitor kind (for engine runs)."""
     return build_network
+
+
+def _load_runfiles():
+    """``_runfiles.py`` by path (pytest runs in importlib mode: test folders are not packages)."""
+    spec = importlib.util.spec_from_file_location("astrosim_tests_io_runfiles",
+                                                  pathlib.Path(__file__).with_name("_runfiles.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def runfiles():
+    """The ``_runfiles`` helpers: writer children, kills, ``killed_t_stop``, ``BATCH_TAU``."""
+    return _load_runfiles()
+
+
+@pytest.fixture(scope="session")
+def run_files(runfiles, tmp_path_factory):
+    """``{kind: path}`` of the shared run files, made once per session. Read only."""
+    return runfiles.shared_run_files(tmp_path_factory)
+
+
+@pytest.fixture
+def cli(capsys):
+    """``cli(*args)`` runs ``astrosim ARGS`` in this process: ``(exit code, stdout, stderr)``."""
+    from astrosim.cli import main
+
+    def call(*args):
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return call

@@ -20,15 +20,6 @@ import pytest
 import astrosim.io as aio
 
 
-def _load_helper(name):
-    spec = importlib.util.spec_from_file_location(f"astrosim_tests_io{name}", pathlib.Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-runfiles = _load_helper("_runfiles")
-
 OLD_H5PY = "h5py==3.11.*"  # bundles HDF5 1.14.2, the stack that crashed on files before format v110
 IN_CI = bool(os.environ.get("CI"))
 
@@ -93,9 +84,9 @@ def old_python(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def run_files(tmp_path_factory):
-    """A recorded, batched, saved, failed, killed and recovered run, and NWB/SONATA exports: ``{kind: path}``."""
-    files = dict(runfiles.shared_run_files(tmp_path_factory))
+def run_files(run_files, tmp_path_factory):
+    """The shared run files (conftest) plus NWB/SONATA exports of the batched run: ``{kind: path}``."""
+    files = dict(run_files)
     if importlib.util.find_spec("pynwb") is None:
         if IN_CI:
             pytest.fail("CI must check the NWB export with the older readers too: pynwb is missing")

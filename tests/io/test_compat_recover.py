@@ -1,6 +1,4 @@
 """`astrosim recover`: a killed run's file opens with plain readers afterwards; live writers are refused."""
-import importlib.util
-import pathlib
 
 import h5py
 import numpy as np
@@ -10,25 +8,6 @@ import astrosim.io as aio
 from astrosim.io.recover import RecoverError, lookup3, read_superblock, recover, writers_of
 
 
-def _load_helper(name):
-    spec = importlib.util.spec_from_file_location(f"astrosim_tests_io{name}", pathlib.Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-runfiles = _load_helper("_runfiles")
-
-
-def _cli(capsys, *args):
-    """Run ``astrosim ARGS`` in this process: ``(exit code, stdout, stderr)``."""
-    from astrosim.cli import main
-
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_lookup3_known_values():
     # the self-test values published with Bob Jenkins' lookup3.c
     assert lookup3(b"") == 0xDEADBEEF
@@ -36,7 +15,7 @@ def test_lookup3_known_values():
     assert lookup3(b"Four score and seven years ago", 1) == 0xCD628161
 
 
-def test_live_writer_refused_then_killed_file_recovered(tmp_path, capsys):
+def test_live_writer_refused_then_killed_file_recovered(tmp_path, runfiles, cli):
     path = tmp_path / "run.h5"
     proc, flushed = runfiles.start_writer(path, tmp_path, min_steps=100)
     try:
@@ -51,13 +30,13 @@ def test_live_writer_refused_then_killed_file_recovered(tmp_path, capsys):
     with pytest.raises(OSError, match="already open for write"):
         h5py.File(path, "r")
     copy = tmp_path / "copy.h5"
-    result = _cli(capsys, "recover", path, "-o", copy)
+    result = cli("recover", path, "-o", copy)
     assert result[0] == 0, result[2]
     assert "recovered" in result[1] and "interrupted" in result[1]
     assert path.read_bytes() == before  # -o leaves the original alone
-    result = _cli(capsys, "recover", path, "-o", copy)
+    result = cli("recover", path, "-o", copy)
     assert result[0] == 2 and "exists" in result[2]
-    result = _cli(capsys, "recover", path)  # in place
+    result = cli("recover", path)  # in place
     assert result[0] == 0, result[2]
     for p in (path, copy):
         with h5py.File(p, "r") as f:  # plain open
@@ -70,16 +49,16 @@ def test_live_writer_refused_then_killed_file_recovered(tmp_path, capsys):
             assert (n - 20) * 1e-4 - 1e-9 <= f.attrs["t_complete"] <= n * 1e-4 + 1e-9
         with aio.load(p) as rec:
             assert not rec.writer_not_closed
-    result = _cli(capsys, "recover", path)
+    result = cli("recover", path)
     assert result[0] == 0 and "nothing to do" in result[1]
 
 
-def test_recover_refuses_bad_files(tmp_path, capsys):
+def test_recover_refuses_bad_files(tmp_path, cli):
     text = tmp_path / "notes.h5"
     text.write_text("not HDF5 at all\n" * 10)
-    result = _cli(capsys, "recover", text)
+    result = cli("recover", text)
     assert result[0] == 2 and "not an HDF5 file" in result[2]
-    result = _cli(capsys, "recover", tmp_path / "missing.h5")
+    result = cli("recover", tmp_path / "missing.h5")
     assert result[0] == 2 and "no such file" in result[2]
     damaged = tmp_path / "damaged.h5"
     with h5py.File(damaged, "w", libver=("v110", "v110")) as f:

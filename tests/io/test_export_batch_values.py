@@ -1,6 +1,4 @@
 """A batched engine run records what each copy was given; exports name the copies by those values."""
-import importlib.util
-import pathlib
 
 import numpy as np
 from brian2 import mV, ms
@@ -10,16 +8,8 @@ import astrosim.io as aio
 from astrosim.io.batches import batch_labels, batch_values
 
 
-def _load_helper(name):
-    spec = importlib.util.spec_from_file_location(f"astrosim_tests_io{name}", pathlib.Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_engine_batch_values_recorded_with_units(tmp_path):
-    conf = _load_helper("conftest")
-    net, mons, ns = conf.build_network()
+def test_engine_batch_values_recorded_with_units(tmp_path, network_factory):
+    net, mons, ns = network_factory()
     sim = astrosim.Simulator(net, batch=3, seed=1)
     sim.set_batch_values(net["neurons"], "tau", np.array([5.0, 10.0, 20.0]) * ms)  # a model parameter
     sim.set_batch_values(net["neurons"], "I", np.array([10.0, 12.0, 14.0]) * mV)  # an initial value
@@ -39,8 +29,7 @@ def test_engine_batch_values_recorded_with_units(tmp_path):
     assert [seg.name for seg in block.segments] == ["I=10 mV, tau=5 ms", "I=12 mV, tau=10 ms", "I=14 mV, tau=20 ms"]
 
 
-def test_copies_without_recorded_values_are_numbered(tmp_path):
-    runfiles = _load_helper("_runfiles")
+def test_copies_without_recorded_values_are_numbered(tmp_path, runfiles):
     net, mons, ns = runfiles.finished_network()
     path = tmp_path / "b.h5"
     runfiles.feed(aio.H5Recorder(path, flush_every=0.0), net, {"rate": mons["rate"]}, 0.04, batch=2)

@@ -1,5 +1,4 @@
 """`astrosim.io.to_neo`: SpikeTrains and AnalogSignals with units and the right window; the Elephant example."""
-import importlib.util
 import pathlib
 import re
 
@@ -13,21 +12,6 @@ pq = pytest.importorskip("quantities")
 import astrosim.io as aio  # noqa: E402
 
 DOC = pathlib.Path(__file__).parents[2] / "docs" / "export.md"
-
-
-def _load_helper(name):
-    spec = importlib.util.spec_from_file_location(f"astrosim_tests_io{name}", pathlib.Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-runfiles = _load_helper("_runfiles")
-
-
-@pytest.fixture(scope="module")
-def run_files(tmp_path_factory):
-    return runfiles.shared_run_files(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +60,7 @@ def test_spike_trains_and_signals_match_the_file(run_files):
         assert signals["trace.x"].units == pq.dimensionless
 
 
-def test_killed_run_trains_end_where_the_data_is_complete(run_files):
+def test_killed_run_trains_end_where_the_data_is_complete(run_files, runfiles):
     src = run_files["killed"]
     block = aio.to_neo(src)
     with h5py.File(src, "r", swmr=True) as f:

@@ -1,7 +1,5 @@
 """`astrosim export --format nwb`: valid NWB (pynwb's validator) that reads back equal to the source."""
-import importlib.util
 import json
-import pathlib
 
 import h5py
 import numpy as np
@@ -10,31 +8,8 @@ import pytest
 pynwb = pytest.importorskip("pynwb", reason="the export extra (pip install -e '.[export]') is not installed")
 
 
-def _load_helper(name):
-    spec = importlib.util.spec_from_file_location(f"astrosim_tests_io{name}", pathlib.Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-runfiles = _load_helper("_runfiles")
-
-
-@pytest.fixture(scope="module")
-def run_files(tmp_path_factory):
-    return runfiles.shared_run_files(tmp_path_factory)
-
-
-def _cli(capsys, *args):
-    from astrosim.cli import main
-
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _export(capsys, src, out):
-    code, stdout, err = _cli(capsys, "export", src, "--format", "nwb", "-o", out)
+def _export(cli, src, out):
+    code, stdout, err = cli("export", src, "--format", "nwb", "-o", out)
     assert code == 0, err
     assert f"{out}: NWB file with" in stdout
     with h5py.File(src, "r", swmr=True) as f:
@@ -55,9 +30,9 @@ def _source_trains(f, monitor, copy=None):
     return [np.sort(t[i == n]) for n in range(int(g.attrs["source_size"]))]
 
 
-def test_recorded_run_round_trip(run_files, tmp_path, capsys):
+def test_recorded_run_round_trip(run_files, tmp_path, cli):
     src = run_files["recorded"]
-    with _export(capsys, src, tmp_path / "run.nwb") as io, h5py.File(src, "r") as f:
+    with _export(cli, src, tmp_path / "run.nwb") as io, h5py.File(src, "r") as f:
         nwb = io.read()
         units = nwb.units.to_dataframe()
         trains = _source_trains(f, "spikes")
@@ -98,9 +73,9 @@ def test_recorded_run_round_trip(run_files, tmp_path, capsys):
         assert json.loads(nwb.notes)["seed"] == 3
 
 
-def test_batched_copies_are_series_named_by_values(run_files, tmp_path, capsys):
+def test_batched_copies_are_series_named_by_values(run_files, tmp_path, runfiles, cli):
     src = run_files["batched"]
-    with _export(capsys, src, tmp_path / "batched.nwb") as io, h5py.File(src, "r") as f:
+    with _export(cli, src, tmp_path / "batched.nwb") as io, h5py.File(src, "r") as f:
         nwb = io.read()
         labels = ["tau=5 ms", "tau=10 ms", "tau=20 ms"]
         for copy, label in enumerate(labels):
@@ -121,9 +96,9 @@ def test_batched_copies_are_series_named_by_values(run_files, tmp_path, capsys):
         assert list(table["label"]) == labels
 
 
-def test_killed_run_exports_its_complete_part(run_files, tmp_path, capsys):
+def test_killed_run_exports_its_complete_part(run_files, tmp_path, runfiles, cli):
     src = run_files["killed"]  # still flagged open-for-write: read as an SWMR reader
-    with _export(capsys, src, tmp_path / "killed.nwb") as io, h5py.File(src, "r", swmr=True) as f:
+    with _export(cli, src, tmp_path / "killed.nwb") as io, h5py.File(src, "r", swmr=True) as f:
         nwb = io.read()
         t = f["monitors/trace/t"][()]
         t_stop = runfiles.killed_t_stop(f)  # t_complete, or where every monitor's data ends
@@ -138,15 +113,15 @@ def test_killed_run_exports_its_complete_part(run_files, tmp_path, capsys):
         assert run["status"] in ("running", "interrupted") and "killed" in run["status_reason"]
 
 
-def test_refuses_to_overwrite(run_files, tmp_path, capsys):
+def test_refuses_to_overwrite(run_files, tmp_path, cli):
     out = tmp_path / "keep.nwb"
     out.write_bytes(b"precious")
-    code, _, err = _cli(capsys, "export", run_files["recorded"], "--format", "nwb", "-o", out)
+    code, _, err = cli("export", run_files["recorded"], "--format", "nwb", "-o", out)
     assert code == 2 and "exists" in err and out.read_bytes() == b"precious"
-    code, _, err = _cli(capsys, "export", run_files["recorded"], "--format", "nwb", "-o", out, "--overwrite")
+    code, _, err = cli("export", run_files["recorded"], "--format", "nwb", "-o", out, "--overwrite")
     assert code == 0, err
     assert out.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
-    code, _, err = _cli(capsys, "export", run_files["recorded"], "--format", "nwb", "-o", tmp_path / "x.nwb",
+    code, _, err = cli("export", run_files["recorded"], "--format", "nwb", "-o", tmp_path / "x.nwb",
                         "--monitors", "nope")
     assert code == 2 and "no monitor nope" in err and not (tmp_path / "x.nwb").exists()
     assert not list(tmp_path.glob("*.partial*"))  # no temporary file left behind

@@ -1,35 +1,10 @@
 """`astrosim export --format sonata`: a SONATA spike file that libsonata and bmtk read back equal."""
-import importlib.util
-import pathlib
 
 import h5py
 import numpy as np
 import pytest
 
 libsonata = pytest.importorskip("libsonata", reason="the export extra (pip install -e '.[export]') is not installed")
-
-
-def _load_helper(name):
-    spec = importlib.util.spec_from_file_location(f"astrosim_tests_io{name}", pathlib.Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-runfiles = _load_helper("_runfiles")
-
-
-@pytest.fixture(scope="module")
-def run_files(tmp_path_factory):
-    return runfiles.shared_run_files(tmp_path_factory)
-
-
-def _cli(capsys, *args):
-    from astrosim.cli import main
-
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _source(path, monitor, copy=None, swmr=False):
@@ -46,9 +21,9 @@ def _pairs(t_s, ids):
     return sorted(zip(np.asarray(ids).tolist(), np.round(np.asarray(t_s) * 1e3, 9).tolist()))
 
 
-def test_spike_file_layout_and_libsonata_read_back(run_files, tmp_path, capsys):
+def test_spike_file_layout_and_libsonata_read_back(run_files, tmp_path, cli):
     out = tmp_path / "spikes.h5"
-    code, stdout, err = _cli(capsys, "export", run_files["recorded"], "--format", "sonata", "-o", out)
+    code, stdout, err = cli("export", run_files["recorded"], "--format", "sonata", "-o", out)
     assert code == 0, err
     assert "half_events" in stdout  # the left-out event monitor is named
     with h5py.File(out, "r") as f:  # the layout the specification asks for
@@ -70,11 +45,11 @@ def test_spike_file_layout_and_libsonata_read_back(run_files, tmp_path, capsys):
         np.testing.assert_allclose([ms for _, ms in pop.get(node_ids=[n])], np.sort(t[i == n]) * 1e3, rtol=1e-12)
 
 
-def test_batched_populations_read_with_bmtk(run_files, tmp_path, capsys):
+def test_batched_populations_read_with_bmtk(run_files, tmp_path, cli):
     from bmtk.utils.reports.spike_trains import SpikeTrains
 
     out = tmp_path / "batched_spikes.h5"
-    code, _, err = _cli(capsys, "export", run_files["batched"], "--format", "sonata", "-o", out)
+    code, _, err = cli("export", run_files["batched"], "--format", "sonata", "-o", out)
     assert code == 0, err
     trains = SpikeTrains.from_sonata(str(out))
     assert sorted(trains.populations) == ["neurons__copy0", "neurons__copy1", "neurons__copy2"]
@@ -86,9 +61,9 @@ def test_batched_populations_read_with_bmtk(run_files, tmp_path, capsys):
         assert _pairs(df["timestamps"] * 1e-3, df["node_ids"]) == _pairs(t, i)
 
 
-def test_killed_run_and_refusals(run_files, tmp_path, capsys):
+def test_killed_run_and_refusals(run_files, tmp_path, runfiles, cli):
     out = tmp_path / "killed_spikes.h5"
-    code, stdout, err = _cli(capsys, "export", run_files["killed"], "--format", "sonata", "-o", out)
+    code, stdout, err = cli("export", run_files["killed"], "--format", "sonata", "-o", out)
     assert code == 0, err
     assert "did not complete" in stdout
     with h5py.File(run_files["killed"], "r", swmr=True) as f:
@@ -98,13 +73,13 @@ def test_killed_run_and_refusals(run_files, tmp_path, capsys):
     got = libsonata.SpikeReader(str(out))["cells"].get()
     assert sorted((int(n), round(float(ms), 9)) for n, ms in got) == _pairs(t[keep], i[keep])
     before = out.read_bytes()
-    code, _, err = _cli(capsys, "export", run_files["killed"], "--format", "sonata", "-o", out)
+    code, _, err = cli("export", run_files["killed"], "--format", "sonata", "-o", out)
     assert code == 2 and "exists" in err and out.read_bytes() == before
     src = tmp_path / "copy.h5"
     src.write_bytes(run_files["recorded"].read_bytes())
-    code, _, err = _cli(capsys, "export", src, "--format", "sonata", "-o", src, "--overwrite")
+    code, _, err = cli("export", src, "--format", "sonata", "-o", src, "--overwrite")
     assert code == 2 and "is the file being exported" in err
     assert src.read_bytes() == run_files["recorded"].read_bytes()
-    code, _, err = _cli(capsys, "export", run_files["failed"], "--format", "sonata", "-o", tmp_path / "f.h5",
+    code, _, err = cli("export", run_files["failed"], "--format", "sonata", "-o", tmp_path / "f.h5",
                         "--monitors", "trace")
     assert code == 2 and "no spike monitor" in err and not (tmp_path / "f.h5").exists()
