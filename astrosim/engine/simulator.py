@@ -232,6 +232,9 @@ class Simulator(BatchedState, ChunkLoop):
         t_now = float(self.network.t_)
         moved = self._t_last is not None and abs(t_now - self._t_last) > 1e-12
         current = {(pw.name, id(pw)): pw for pw in pathways.values()}
+        # a deleted pathway's queue goes (its weak reference is None, as is current.get() of a
+        # key this run lacks: they must not be taken for each other)
+        self._queues = {key: q for key, q in self._queues.items() if q.ref() is not None}
         if moved and any(np.any(q.cnt) and q.ref() is current.get(key)
                          for key, q in self._queues.items()):
             raise UnsupportedFeatureError(
