@@ -18,6 +18,7 @@ from brian2.utils.stringtools import indent, word_substitute
 
 from . import names as K
 from .errors import UnsupportedFeatureError
+from .userfunc import compile_user_function
 
 __all__ = ["NumbaCodeGenerator", "NumbaCodeObject", "is_batched", "CLOCK_LOCALS"]
 
@@ -106,9 +107,7 @@ class NumbaCodeGenerator(CythonCodeGenerator):
         variables, owner = kwds.get("variables", {}), kwds.get("owner")
         for varname, var in variables.items():
             if isinstance(var, Function) and not _known_function(varname, var):
-                raise UnsupportedFeatureError(
-                    getattr(owner, "name", "?"),
-                    f"the user-defined function '{varname}' (no numba implementation)")
+                compile_user_function(varname, var, getattr(owner, "name", "?"))  # or refuse
         super().__init__(*args, **kwds)
         self.calls = {}
         for varname, var in self.variables.items():
@@ -128,9 +127,7 @@ class NumbaCodeGenerator(CythonCodeGenerator):
             params = _binomial_params(var)
             kind = _RANDOM_HELPERS["binomial_normal" if "loc" in params else "binomial_exact"]
             return kind, RANDOM_ARGS + binomial_names(var.name)
-        owner = getattr(self.owner, "name", "?")
-        raise UnsupportedFeatureError(
-            owner, f"the user-defined function '{varname}' (no numba implementation)")
+        return compile_user_function(varname, var, getattr(self.owner, "name", "?"))
 
     def translate_expression(self, expr):
         return NumbaNodeRenderer(self.calls).render_expr(expr).strip()

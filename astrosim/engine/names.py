@@ -20,7 +20,7 @@ Within the fused loop each captured block's names are made unique by a ``__<bloc
 import keyword
 
 __all__ = ["PREFIX", "reserved", "expand", "is_reserved", "block_local", "SHARED", "MODULE_GLOBALS",
-           "MODULE_HEADER", "module_header", "EXP", "LOG", "BATCH", "STEP", "TS", "DTS", "RNG", "ERR", "TICKS", "ROWIDX",
+           "MODULE_HEADER", "module_header", "USER_FUNCTION", "is_module_global", "EXP", "LOG", "BATCH", "STEP", "TS", "DTS", "RNG", "ERR", "TICKS", "ROWIDX",
            "START", "DONE", "NSTEPS", "PROF", "PC", "CF", "CI", "NP", "RT", "PRANGE",
            "RANGE", "ABS", "CLOCK_T", "CLOCK_DT", "CLOCK_TIMESTEP", "kernel_argument",
            "queue_prefix", "monitor_prefix", "batch_parameter", "local", "BRIAN2_TEMPLATE_NAMES"]
@@ -117,6 +117,16 @@ RANDOM_ALIASES = {kind: reserved(kind) for kind in
                   ("uniform", "normal", "poisson", "binomial_normal", "binomial_exact")}
 #: placeholder for a random call site's number (made unique per kernel by the renderer)
 SITE = reserved("SITE")
+
+
+#: prefix of the user's Python functions compiled into a module (``astrosim.engine.userfunc``):
+#: module globals like those below, never renamed per block nor passed to outlined functions
+USER_FUNCTION = reserved("uf_")
+
+
+def is_module_global(name):
+    """Whether ``name`` is a global of every generated module (an alias or a user function)."""
+    return name in MODULE_GLOBALS or name.startswith(USER_FUNCTION)
 
 
 #: module globals of a generated kernel module (never parameters of outlined functions)

@@ -54,7 +54,7 @@ def outline_prange_loops(text):
         assigned = set(_ASSIGNED.findall(body)) | loop_vars
         plain = set(_PLAIN.findall(body)) | loop_vars  # '=' (not '+=') makes a name local
         reductions = sorted(set(_REDUCED.findall(body)) - plain)
-        used = set(IDENTIFIER.findall(body)) - _KNOWN
+        used = {n for n in IDENTIFIER.findall(body) if not names.is_module_global(n)}
         params = sorted((used - assigned) | set(reductions))
         name = names.reserved(f"threaded_loop{count}")
         count += 1

@@ -1,6 +1,9 @@
 """Checks and Brian2 ``before_run`` with code capture: what a network needs before compiling."""
+import re
+
 from brian2 import prefs
 from brian2.core.base import BrianObjectException
+from brian2.core.functions import Function
 from brian2.core.network import Network
 from brian2.core.operations import NetworkOperation
 from brian2.synapses.synapses import Synapses
@@ -61,18 +64,26 @@ def capture(net, namespace, t_start, t_end):
         clock.set_interval(t_start, t_end)
     old = prefs.codegen.target
     prefs.codegen.target = "numba"
+    added = set()
+    namespace = None if namespace is None else dict(namespace)  # never the caller's own dict
     try:
-        Network.before_run(net, namespace)
-    except BrianObjectException as ex:
-        cause = ex.__cause__
-        if isinstance(cause, UnsupportedFeatureError):
-            raise cause from None
-        name = getattr(ex, "_brian_objname", "?")
-        if isinstance(cause, NotImplementedError) and "Cannot use function" in str(cause):
-            raise UnsupportedFeatureError(
-                name, f"{cause} (a user function needs a numba-compilable implementation, "
-                "e.g. @implementation('numba', python_function))") from None
-        raise
+        while True:
+            try:
+                Network.before_run(net, namespace)
+                break
+            except BrianObjectException as ex:
+                cause = ex.__cause__
+                if isinstance(cause, UnsupportedFeatureError):
+                    raise cause from None
+                name = getattr(ex, "_brian_objname", "?")
+                if not (isinstance(cause, NotImplementedError) and "Cannot use function" in str(cause)):
+                    raise
+                function = _python_function_for(net, name, str(cause), namespace)
+                if function is None or (name, function.pyfunc) in added:
+                    raise UnsupportedFeatureError(
+                        name, f"{cause} (astrosim compiles a user function's Python code when it "
+                        "finds the function in the run's namespace or as a Brian2 Function)") from None
+                added.add((name, function.pyfunc))
     finally:
         prefs.codegen.target = old
     result = []
@@ -88,6 +99,35 @@ def capture(net, namespace, t_start, t_end):
                 raise UnsupportedFeatureError(obj.name, f"the '{co.template_name}' template")
             result.append((obj, co))
     return result
+
+
+_FUNCTION_NAME = re.compile(r"Cannot use function '(\w+)'")
+
+
+def _python_function_for(net, objname, message, namespace):
+    """Give the user's ``Function`` named in Brian2's 'Cannot use function' error a 'numba'
+    implementation (its Python code, compiled by :mod:`astrosim.engine.userfunc`).
+
+    Returns the function, or None when it is not a persistent ``Function`` with Python code.
+    """
+    match = _FUNCTION_NAME.search(message)
+    obj = next((o for o in net.sorted_objects if o.name == objname), None)
+    if match is None or obj is None:
+        return None
+    group = getattr(obj, "group", obj)
+    try:
+        function = group.resolve_all([match.group(1)], namespace)[match.group(1)]
+    except Exception:  # noqa: BLE001 - resolution errors are reported by Brian2 itself
+        return None
+    if not isinstance(function, Function) or not callable(function.pyfunc):
+        return None
+    name = match.group(1)
+    if namespace is not None and namespace.get(name) is function.pyfunc:
+        # a plain Python function: Brian2 wraps it anew at every resolution, so the run
+        # namespace (the engine's own copy) gets the wrapped one, as Brian2 would build it
+        namespace[name] = function
+    function.implementations.add_implementation("numba", code=function.pyfunc)
+    return function
 
 
 def owner_group(co):

@@ -9,6 +9,7 @@ from brian2.input.binomial import BinomialFunction
 from brian2.input.timedarray import TimedArray
 
 from . import names as K
+from . import userfunc
 from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, binomial_names,
                       is_batched, indent_lines, rename_identifiers, timedarray_names,
                       uses_random)
@@ -167,7 +168,8 @@ class ModuleBuilder:
         text = re.sub(r"\b" + K.SITE + r"\b", lambda m: self._next_site(), text)
         keep = set(self.arrays) | K.SHARED
         text = IDENTIFIER.sub(
-            lambda m: m.group(0) if m.group(0) in keep else f"{m.group(0)}__{k}", text)
+            lambda m: m.group(0) if m.group(0) in keep or K.is_module_global(m.group(0))
+            else f"{m.group(0)}__{k}", text)
         prefix = K.expand(f"$t__{k} = $ts[$b, {clock_index}] * $dts[{clock_index}]\n"
                           f"$dt__{k} = $dts[{clock_index}]\n"
                           f"$timestep__{k} = $ts[$b, {clock_index}]\n")
@@ -343,6 +345,7 @@ class ModuleBuilder:
                 text = K.expand("\n".join(binds)) + "\n" + text
         text = rename_identifiers(text, canon)
         header = K.module_header(self.options.precise_math, self.options.rng) + "\n"
+        header += userfunc.definitions(text)  # the user's Python functions it calls
         if self.uses_prange and not parallel:
             # threaded element loops become small parallel functions: the kernel compiles serially
             text, functions = outline_prange_loops(text)

@@ -157,9 +157,12 @@ def test_division_by_zero_is_reported_like_any_non_finite_value():
     assert info.value.variable == "w" and info.value.index == 2
 
 
+_TABLE = np.arange(3.0)
+
+
 @check_units(x=1, result=1)
 def _pyfunc(x):
-    return x
+    return x + _TABLE[0]  # reads an array: cannot be compiled into the kernel
 
 
 _pyfunc = implementation("numpy", discard_units=True)(_pyfunc)
