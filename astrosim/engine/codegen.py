@@ -247,6 +247,11 @@ class NumbaCodeObject(CodeObject):
         return None
 
     def run_block(self, block):
+        if self.template_name == "statemonitor":
+            # StateMonitor.record_single_timestep(): one row from the current state, in Python
+            if block == "run":
+                record_state_now(self.owner)
+            return None
         raise UnsupportedFeatureError(
             getattr(self.owner, "name", "?"),
             "running a captured numba code object outside astrosim.Simulator")
@@ -262,6 +267,24 @@ class NumbaCodeObject(CodeObject):
 
     def run(self):
         return self.run_block("run")
+
+
+def record_state_now(monitor):
+    """Append one row to ``monitor`` (a ``StateMonitor``) from its source's current state.
+
+    What the statemonitor template does at each of its steps, done once from Python (Brian2's
+    ``StateMonitor.record_single_timestep`` after a run); subexpressions are evaluated by
+    Brian2 itself. A batched simulator's copies are not in Brian2's arrays: this records the
+    unbatched state only.
+    """
+    n = int(monitor.variables["N"].get_value())
+    indices = np.asarray(monitor.variables["_indices"].get_value())
+    values = {name: np.asarray(monitor.source.state(name, use_units=False, level=3))[indices]
+              for name in monitor.record_variables}
+    monitor.resize(n + 1)
+    monitor.variables["t"].get_value()[n] = float(np.asarray(monitor.clock.variables["t"].get_value()).ravel()[0])
+    for name, row in values.items():
+        monitor.recorded_variables[name].get_value()[n, :] = row
 
 
 if NumbaCodeObject not in codegen_targets:
