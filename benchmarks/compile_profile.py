@@ -38,26 +38,32 @@ class CompileProfiler:
     def __init__(self):
         self.stages = defaultdict(float)
         self.passes = defaultdict(float)
-        self.functions = set()
-        self._stack = []  # [stage, pass name, start, time spent in nested entries]
+        self.functions = defaultdict(float)  # compiled function -> exclusive seconds
+        self._stack = []  # [stage, pass name, function, start, time spent in nested entries]
 
-    def _start(self, stage, name):
-        self._stack.append([stage, name, time.perf_counter(), 0.0])
+    def _start(self, stage, name, function=None):
+        if function is None:  # LLVM work belongs to the function whose pass runs it
+            function = self._stack[-1][2] if self._stack else "(outside a numba pass)"
+        self._stack.append([stage, name, function, time.perf_counter(), 0.0])
 
     def _end(self):
-        stage, name, start, nested = self._stack.pop()
+        stage, name, function, start, nested = self._stack.pop()
         total = time.perf_counter() - start
         own = total - nested
         self.stages[stage] += own
+        self.functions[function] += own
         if name:
             self.passes[name] += own
         if self._stack:
-            self._stack[-1][3] += total
+            self._stack[-1][4] += total
 
     def _pass_started(self, event):
         name = event.data["name"].split(" [")[0]
-        self.functions.add(event.data["qualname"])
-        self._start(_STAGES.get(name, "numba: other passes (bytecode, IR rewrites, parfors)"), name)
+        stage = _STAGES.get(name)
+        if stage is None:
+            stage = "numba: parfor passes (threaded loops)" if "parfor" in name \
+                else "numba: other passes (bytecode, SSA, IR rewrites, inlining)"
+        self._start(stage, name, event.data["qualname"])
 
     def _wrap(self, cls, attr, stage):
         original = getattr(cls, attr)
@@ -148,8 +154,11 @@ def main(argv=None):
     print(f"{'outside numba passes (cache save/load, dispatch)':58} {rest:7.2f} "
           f"{100 * rest / compile_s:12.1f}%")
     print(f"{'prepare: Brian2 code generation, rendering, passes':58} {timings['prepare']:7.2f}")
-    print(f"\nlongest numba passes (exclusive, all functions):")
+    print("\nlongest numba passes (exclusive, all functions):")
     for name, secs in sorted(prof.passes.items(), key=lambda kv: -kv[1])[:args.top]:
+        print(f"  {name:56} {secs:7.2f}")
+    print("\ncompiled functions (numba passes and LLVM, exclusive):")
+    for name, secs in sorted(prof.functions.items(), key=lambda kv: -kv[1])[:args.top]:
         print(f"  {name:56} {secs:7.2f}")
     return 0
 
