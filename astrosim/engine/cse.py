@@ -6,12 +6,18 @@ occurrence separately, which dominates the compile time of astrocyte networks. W
 straight-line run of assignments, an arithmetic sub-expression that occurs again with the same
 inputs is computed once into a temporary. The operations and their order are unchanged, so the
 results are bit-identical.
+
+As a pass (``run``, listed in ``astrosim.engine.passes``) it rewrites each block's text on its
+own: a straight-line run never crosses a block (each sits under its own clock test), so this
+finds the same temporaries as one transform of the whole module would, and the temporaries are
+numbered across blocks, so no name is typed twice by numba. It needs no record: it is a
+transform of code, and the records' facts (arrays, random numbers, time) do not change.
 """
 import ast
 
 from . import names
 
-__all__ = ["eliminate_common_subexpressions"]
+__all__ = ["eliminate_common_subexpressions", "run"]
 
 _PURE_NAMES = {names.ABS, names.EXP, names.POW}
 _PURE_CALLS = {(names.RT, "exp"), (names.RT, "clip"), (names.RT, "sign"), (names.NP, "sqrt"),
@@ -121,9 +127,20 @@ def _block(stmts, counter):
     return out
 
 
-def eliminate_common_subexpressions(source):
-    """Return ``source`` (Python text) with repeated pure sub-expressions computed once."""
+def eliminate_common_subexpressions(source, counter=None):
+    """Return ``source`` (Python text) with repeated pure sub-expressions computed once.
+
+    ``counter`` (a one-element list) numbers the temporaries and is advanced by the number
+    introduced, so several texts can share one numbering.
+    """
     tree = ast.parse(source)
-    counter = [0]
+    counter = [0] if counter is None else counter
     tree.body = _block(tree.body, counter)
     return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def run(draft, options, facts):
+    """CSE of every block's text, temporaries numbered across the kernel (a ``passes`` pass)."""
+    counter = [0]
+    draft.texts = [eliminate_common_subexpressions(text, counter) for text in draft.texts]
+    facts["cse_temporaries"] = counter[0]

@@ -14,11 +14,9 @@ from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, binomial_name
                       is_batched, indent_lines, rename_identifiers, timedarray_names,
                       uses_random)
 from .errors import UnsupportedFeatureError
-from .cse import eliminate_common_subexpressions
 from .hoist import SIDE_INDEX, plan_hoisting
 from .outline import outline_prange_loops
-from .skip import skip_unchanged_sums
-from .specialize import readonly_uniform, scalar_name, substitute_scalars
+from .passes import Draft, initial_facts, run_passes
 from .templates import TEMPLATES
 
 __all__ = ["ModuleBuilder", "ArraySpec"]
@@ -75,6 +73,7 @@ class ModuleBuilder:
         self.arrays = {}  # name -> ArraySpec (ordered)
         self.functions = []  # source texts
         self.calls = []  # (clock index, call text)
+        self.blocks = []  # the record (ir.Block) of each call, read by the passes
         self.call_names = []  # code object name of each call (profiling)
         self.float_checks = []  # (check id, owner name, variable name)
         self.capacity_checks = []  # lines returning early when buffers are full
@@ -85,10 +84,7 @@ class ModuleBuilder:
         self.uses_prange = False
         self.n_sites = 0
         #: what the passes did (read by tests and profiling instead of the source text)
-        self.facts = {"threaded_blocks": 0, "skipped_sums": 0, "scalar_arrays": [],
-                      "random_sites": 0, "hoisted": 0}
-        self.summed_targets = {}  # call index -> target array name
-        self.private = set()  # scratch arrays one block fills and reads (hoisted temporaries)
+        self.facts = {"threaded_blocks": 0, "random_sites": 0, "hoisted": 0, **initial_facts()}
 
     # -- helpers --------------------------------------------------------------------------
     def array(self, var):
@@ -145,8 +141,13 @@ class ModuleBuilder:
                     out += [(first, int(p["n"])), (second, p["p"])]
         return out
 
-    def add_function(self, co, key, body, clock_index, extra_consts=(), group_name=None):
-        """Inline ``body`` (locals renamed) into the step loop, guarded by its clock."""
+    def add_function(self, co, key, body, clock_index, extra_consts=(), group_name=None,
+                     block=None):
+        """Inline ``body`` (locals renamed) into the step loop, guarded by its clock.
+
+        ``block`` is its record (``ir.Block``), which the passes decide from; without one they
+        treat the kernel conservatively (no sum skipped, no array specialised).
+        """
         used = self._register_used(co, body)
         consts = []
         pairs = list(self._function_consts(co)) + list(extra_consts)
@@ -174,6 +175,7 @@ class ModuleBuilder:
                           f"$dt__{k} = $dts[{clock_index}]\n"
                           f"$timestep__{k} = $ts[$b, {clock_index}]\n")
         self.calls.append((clock_index, prefix + text))
+        self.blocks.append(block)
         self.call_names.append(co.name)
         return key
 
@@ -265,7 +267,6 @@ class ModuleBuilder:
             lo, hi = sizes[side]
             name = self.buffer(f"$hoist_{tag}_{side}{j}", kind="extra",
                                value=np.zeros((self.batch, hi - lo)))
-            self.private.add(name)
             return name
 
         vc, plans = plan_hoisting(vc, sides, temporary)
@@ -292,7 +293,8 @@ class ModuleBuilder:
             block = dataclasses.replace(block, vector_code=_scalar_log(block.vector_code))
         body, extra = render(self, block)
         return self.add_function(block.codeobj, f"{block.owner}_{block.template}", body,
-                                 block.clock_index, extra_consts=extra, group_name=block.group)
+                                 block.clock_index, extra_consts=extra, group_name=block.group,
+                                 block=block)
 
     # -- the fused loop -------------------------------------------------------------------
     def add_capacity_check(self, line):
@@ -305,23 +307,23 @@ class ModuleBuilder:
         Every batch copy runs the whole chunk on its own (``prange`` over copies), from
         ``_start[b]``; it stops early (``_done[b]``) when its spike buffers are nearly full
         or a state variable became NaN/inf. With ``profile`` each call adds its CPU cycles
-        to ``_prof[b, call]``. Given the run's ``arrays``, Brian state arrays that the kernel
-        never writes and that hold a single value are read as scalars (``specialize``).
+        to ``_prof[b, call]``. The passes (``astrosim.engine.passes``) run on the blocks
+        first; given the run's ``arrays``, ``specialize`` may read uniform ones as scalars.
         """
         args = list(self.arrays)
         loop = "$prange" if parallel else "$range"
-        calls, flags = self.calls, []
-        if self.options.skip_sums:
-            calls, flags = skip_unchanged_sums(self.calls, self.summed_targets, set(self.arrays),
-                                               self.private)
-        self.facts["skipped_sums"] = len(flags)
+        draft = Draft(blocks=list(self.blocks), texts=[text for _, text in self.calls],
+                      values=arrays, const=self.const)
+        self.facts.update(initial_facts())
+        run_passes(draft, self.options, self.facts)
         self.facts["random_sites"] = self.n_sites
-        body = [f"for $b in {loop}($ts.shape[0]):", "    $done[$b] = $nsteps"]
-        body += [f"    {flag} = True" for flag in flags]
+        body = [K.expand(line) for line in draft.setup]
+        body += [f"for $b in {loop}($ts.shape[0]):", "    $done[$b] = $nsteps"]
+        body += [f"    {line}" for line in draft.per_copy]
         body.append("    for $s in $range($start[$b], $nsteps):")
         for line in self.capacity_checks:
             body.append(_indent(line, 2))
-        for k, (clock_index, call) in enumerate(calls):
+        for k, ((clock_index, _), call) in enumerate(zip(self.calls, draft.texts)):
             if profile:
                 call = f"$pc = $rt.cycles()\n{call}\n$prof[$b, {k}] += $rt.cycles() - $pc"
             body.append(f"        if $ticks[$s, {clock_index}]:\n{_indent(call, 3)}")
@@ -333,16 +335,6 @@ class ModuleBuilder:
         # canonical argument names: the source (and the disk cache) depends on structure only
         canon = {name: K.kernel_argument(k) for k, name in enumerate(args)}
         text = K.expand("\n".join(body))
-        self.uniform = {}
-        if arrays is not None and self.options.specialize:
-            candidates = [n for n, spec in self.arrays.items() if spec.kind == "brian"]
-            self.uniform = readonly_uniform(text, arrays, candidates)
-            self.facts["scalar_arrays"] = sorted(self.uniform)
-            if self.uniform:
-                text = substitute_scalars(text, self.uniform)
-                binds = [f"{scalar_name(n)} = {self.const(v)}"
-                         for n, v in sorted(self.uniform.items())]
-                text = K.expand("\n".join(binds)) + "\n" + text
         text = rename_identifiers(text, canon)
         header = K.module_header(self.options.precise_math, self.options.rng) + "\n"
         header += userfunc.definitions(text)  # the user's Python functions it calls
@@ -354,7 +346,4 @@ class ModuleBuilder:
             f"@numba.njit(cache=True, error_model='numpy', parallel={bool(parallel)})\n"
             f"def run_chunk($nsteps, $ticks, $rowidx, $ts, $dts, $rng, $err, $start, $done, "
             f"$prof, $cf, $ci, {', '.join(canon[a] for a in args)}):\n") + _indent(text, 1) + "\n"
-        source = header + main
-        if self.options.cse:
-            source = eliminate_common_subexpressions(source) + "\n"
-        return source, args
+        return header + main, args

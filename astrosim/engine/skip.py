@@ -6,85 +6,59 @@ same values, so it can be skipped. In the Fig. 6 neuron–astrocyte network the 
 synapse ``G_A`` sum runs on the synapses' 0.1 ms clock, but its inputs change only on the
 astrocytes' 10 ms clock: 99 of 100 evaluations reproduce the stored values.
 
-The analysis is static and conservative: a block counts as writing an array when it stores
-into it or passes it whole to a function; every evaluation of a writer marks the sums that
+The decision is made on the blocks' records (``ir.Block``), not on kernel text, and is
+conservative: a block counts as writing an array when it stores into it (its code or its
+template) or passes it whole to a function; every evaluation of a writer marks the sums that
 read the array as dirty; a sum that reads time, random numbers or its own target, writes
-anything besides its target, or whose target another block writes, is never skipped. Every
-chunk starts dirty, so changes made from Python between chunks are seen.
+anything besides its target, or whose target another block writes, is never skipped; a block
+without a record turns the pass off. Every chunk starts dirty, so changes made from Python
+between chunks are seen.
 """
-import re
-
 from . import names
-from .codegen import IDENTIFIER, indent_lines, uses_random
-from .specialize import _ASSIGN, _subscripts
+from .codegen import indent_lines
 
-__all__ = ["skip_unchanged_sums"]
-
-
-def _accesses(text, arrays):
-    """``(read, written)`` kernel arrays of one block's text."""
-    used = set(IDENTIFIER.findall(text)) & arrays
-    written = set()
-    for name in used:
-        if any(span is not None and _ASSIGN.match(text, span[1])
-               for span in _subscripts(text, name)):
-            written.add(name)
-        # passed whole to a function, or any attribute but ``.shape``: may be written
-        elif re.search(r"(?<![\w.])" + re.escape(name) + r"(?![\w\[]|\.shape\b)", text):
-            written.add(name)
-    return used, written
+__all__ = ["skippable_sums", "run"]
 
 
-def _reads_own_clock(text, k):
-    """Whether block ``k`` uses its time or time step beyond the prefix defining them."""
-    return any(len(re.findall(rf"\b{names.block_local(name, k)}\b", text)) > 1
-               for name in (names.CLOCK_T, names.CLOCK_TIMESTEP))
+def _written(block):
+    return block.writes | block.passed_whole
 
 
-def skip_unchanged_sums(calls, summed_targets, arrays, private=frozenset()):
-    """Guard summed-variable blocks by dirty flags.
+def skippable_sums(blocks):
+    """``{sum index: [indices of the blocks writing its inputs]}`` of the sums that may skip.
 
-    Parameters
-    ----------
-    calls : list of (int, str)
-        ``(clock index, block text)`` of the fused loop, in schedule order.
-    summed_targets : dict
-        Block index of each summed variable -> name of its target array.
-    arrays : set of str
-        Names of all kernel arrays.
-    private : set of str
-        Scratch arrays that one block fills before it reads them (hoisted temporaries): neither
-        inputs nor outputs of anything else.
-
-    Returns
-    -------
-    calls : list of (int, str)
-        The blocks, skippable sums wrapped in ``if _dirtyK:`` and their inputs' writers
-        setting the flag.
-    flags : list of str
-        Flag names, to be set true at the start of every copy's chunk.
+    ``blocks`` are the records of the fused loop in schedule order (``None`` for a block
+    without one, which makes nothing skippable).
     """
-    access = [_accesses(text, set(arrays) - set(private)) for _, text in calls]
-    written_anywhere = set().union(*(w for _, w in access)) if access else set()
-    texts = [text for _, text in calls]
-    flags = []
-    for k, target in sorted(summed_targets.items()):
-        text = calls[k][1]
-        if uses_random(text) or _reads_own_clock(text, k):
+    if any(b is None for b in blocks):
+        return {}
+    written = [_written(b) for b in blocks]
+    out = {}
+    for k, block in enumerate(blocks):
+        target = block.target
+        if target is None or block.uses_random or block.uses_time:
             continue
-        used, written = access[k]
-        if written != {target}:
+        if written[k] != {target} or target in block.reads:
             continue
-        stores = list(_subscripts(text, target))
-        if any(span is None or not _ASSIGN.match(text, span[1]) for span in stores):
-            continue  # the sum reads its own target
-        if any(target in access[j][1] for j in range(len(calls)) if j != k):
+        if any(target in w for j, w in enumerate(written) if j != k):
             continue
-        inputs = (used - {target}) & written_anywhere
-        flag = names.reserved(f"dirty{k}")
-        flags.append(flag)
-        texts[k] = f"if {flag}:\n    {flag} = False\n" + indent_lines(texts[k], 1)
-        for j in range(len(calls)):
-            if j != k and access[j][1] & inputs:
-                texts[j] = f"{texts[j]}\n{flag} = True"
-    return [(clock, text) for (clock, _), text in zip(calls, texts)], flags
+        inputs = block.reads - {target}
+        out[k] = [j for j, w in enumerate(written) if j != k and w & inputs]
+    return out
+
+
+def flag_name(k):
+    """The dirty flag of the sum in block ``k``."""
+    return names.reserved(f"dirty{k}")
+
+
+def run(draft, options, facts):
+    """Guard each skippable sum by a dirty flag its inputs' writers set (a ``passes`` pass)."""
+    plan = skippable_sums(draft.blocks)
+    for k, writers in sorted(plan.items()):
+        flag = flag_name(k)
+        draft.per_copy.append(f"{flag} = True")
+        draft.texts[k] = f"if {flag}:\n    {flag} = False\n" + indent_lines(draft.texts[k], 1)
+        for j in writers:
+            draft.texts[j] = f"{draft.texts[j]}\n{flag} = True"
+    facts["skipped_sums"] = len(plan)

@@ -1,10 +1,15 @@
 """Summed variables skipped while their inputs are unchanged: same values as Brian2, every step."""
+import re
+
 import numpy as np
 import pytest
-from brian2 import Network, NeuronGroup, StateMonitor, Synapses, ms, start_scope
+from brian2 import (Network, NeuronGroup, PopulationRateMonitor, SpikeGeneratorGroup,
+                    SpikeMonitor, StateMonitor, Synapses, ms, start_scope)
 
 import astrosim
-from astrosim.engine.skip import skip_unchanged_sums
+from astrosim.engine.ir import Block
+from astrosim.engine.render import ModuleBuilder
+from astrosim.engine.skip import skippable_sums
 
 
 def _net(sum_expr="G_A_post = G_A_pre : 1 (summed)", slow_dt=1 * ms):
@@ -72,28 +77,69 @@ def test_sums_of_time_or_random_numbers_are_not_skipped(expr):
     assert sim.kernel_facts["skipped_sums"] == 0
 
 
-def _calls(*texts):
-    return [(0, t) for t in texts]
+def _record(reads=(), writes=(), target=None, random=False, time=False, whole=()):
+    """A block record with only what the skip decision reads."""
+    return Block(template="summed_variable" if target else "stateupdate", owner="o", group="g",
+                 clock_index=0, scalar_code="", vector_code="", kwds={}, codeobj=None,
+                 reads=frozenset(reads), writes=frozenset(writes), uses_random=random,
+                 uses_time=time, target=target, passed_whole=frozenset(whole))
 
 
-def test_a_target_written_elsewhere_or_read_by_the_sum_is_never_skipped():
-    arrays = {"T", "X", "Y"}
-    summed = "for _ti in range(3):\n    T[_b, _ti] = X[_b, _ti]"
-    writer = "for _i in range(3):\n    X[_b, _i] = Y[_b, _i] + 1.0"
-    calls, flags = skip_unchanged_sums(_calls(summed, writer), {0: "T"}, arrays)
-    assert flags == ["_0dirty0"]
-    assert calls[0][1].startswith("if _0dirty0:")
-    assert calls[1][1].endswith("_0dirty0 = True")
-    other = "T[_b, 0] = 2.0"
-    assert skip_unchanged_sums(_calls(summed, other), {0: "T"}, arrays)[1] == []
-    own = "for _ti in range(3):\n    T[_b, _ti] = X[_b, _ti] + T[_b, 0]"
-    assert skip_unchanged_sums(_calls(own, writer), {0: "T"}, arrays)[1] == []
-    passed = "_rt.fill(X, 1.0)"  # an array passed whole to a function counts as written
-    calls, _ = skip_unchanged_sums(_calls(summed, passed), {0: "T"}, arrays)
-    assert calls[1][1].endswith("_0dirty0 = True")
-    shape_only = "n = X.shape[1]"
-    calls, _ = skip_unchanged_sums(_calls(summed, shape_only), {0: "T"}, arrays)
-    assert "_0dirty0 = True" not in calls[1][1]
+def test_skip_rules_on_records():
+    summed = _record(reads={"X", "C"}, writes={"T"}, target="T")
+    writer = _record(reads={"Y"}, writes={"X"})
+    unrelated = _record(reads={"X"}, writes={"Z"})
+    assert skippable_sums([summed, writer, unrelated]) == {0: [1]}
+    # its target written by another block, read by the sum, or other stores: never skipped
+    assert skippable_sums([summed, _record(writes={"T"})]) == {}
+    assert skippable_sums([_record(reads={"X", "T"}, writes={"T"}, target="T"), writer]) == {}
+    assert skippable_sums([_record(reads={"X"}, writes={"T", "W"}, target="T")]) == {}
+    # time, random numbers, or a block without a record: never skipped
+    assert skippable_sums([_record(reads={"X"}, writes={"T"}, target="T", time=True)]) == {}
+    assert skippable_sums([_record(reads={"X"}, writes={"T"}, target="T", random=True)]) == {}
+    assert skippable_sums([summed, None]) == {}
+    # an array passed whole to a function counts as written
+    assert skippable_sums([summed, _record(whole={"X"})]) == {0: [1]}
+
+
+def test_records_declare_every_store_of_the_rendered_blocks(monkeypatch):
+    """The passes trust ``Block.writes``: every Brian2 array a rendered block stores into (its
+    code or its template) or passes whole to a function must be there."""
+    seen = {}
+    original = ModuleBuilder.source
+
+    def keep(self, *args, **kw):
+        seen["builder"] = self
+        return original(self, *args, **kw)
+
+    monkeypatch.setattr(ModuleBuilder, "source", keep)
+    start_scope()
+    src = NeuronGroup(8, "dv/dt = (1.5 - v)/(5*ms) : 1 (unless refractory)", threshold="v > 1",
+                      reset="v = 0", refractory=2 * ms, method="exact", name="src")
+    gen = SpikeGeneratorGroup(3, [0, 1, 2], [0.5, 1.0, 1.5] * ms, name="gen")
+    tgt = NeuronGroup(4, "u : 1\nw_tot : 1", name="tgt")
+    syn = Synapses(src, tgt, "w : 1\nw_tot_post = w : 1 (summed)", on_pre="u_post += w",
+                   name="syn")
+    syn.connect(j="i % 4")
+    syn.w = "0.1*i"
+    push = Synapses(gen, tgt, on_pre="u_post += 1", name="push")
+    push.connect(j="i")
+    mons = [SpikeMonitor(src, "v", name="sm"), StateMonitor(tgt, "u", record=True, name="st"),
+            PopulationRateMonitor(src, name="rm")]
+    sim = astrosim.Simulator(Network(src, gen, tgt, syn, push, *mons), seed=1)
+    sim.run(3 * ms)
+    builder = seen["builder"]
+    brian = {n for n, spec in builder.arrays.items() if spec.kind == "brian"}
+    templates = set()
+    for block, (_, text) in zip(builder.blocks, builder.calls):
+        templates.add(block.template)
+        stored = set(re.findall(r"^\s*(_array_\w+)\[[^\n]*?\]\s*(?:=(?!=)|[-+*/]=)", text, re.M))
+        whole = set(re.findall(r"(?<![\w.])(_array_\w+)\b(?!\s*\[|\.shape\b)", text))
+        undeclared = ((stored | whole) & brian) - block.writes
+        # the non-finite check hands the arrays the loop just wrote to a runtime function
+        assert not undeclared, (block.owner, block.template, undeclared)
+    assert {"stateupdate", "threshold", "reset", "synapses", "summed_variable", "spikegenerator",
+            "spikemonitor", "statemonitor", "ratemonitor"} <= templates
 
 
 def test_batched_copies_skip_independently_and_match_brian2():

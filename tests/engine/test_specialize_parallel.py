@@ -4,7 +4,9 @@ from brian2 import (Network, NeuronGroup, StateMonitor, Synapses, ms, second,
                     start_scope)
 
 import astrosim
-from astrosim.engine.specialize import readonly_uniform, substitute_scalars
+from astrosim.engine.ir import Block
+from astrosim.engine.options import EngineOptions
+from astrosim.engine.specialize import substitute_scalars, uniform_readonly
 
 _SYN = """
 dY/dt = -Y/(25*ms) : 1 (clock-driven)
@@ -70,14 +72,48 @@ def test_written_or_varying_variables_are_not_specialised():
     assert not sim.kernel_facts["scalar_arrays"]
 
 
-def test_readonly_uniform_rules():
-    arrays = {"a": np.zeros((1, 4)), "b": np.array([[1.0, 2.0]]), "c": np.ones((1, 3)),
-              "d": np.full((1, 2), np.nan), "e": np.zeros((1, 2)), "f": np.zeros(3, dtype=np.int32)}
-    text = ("x = a[_b, _k[i]]\ny = b[_b, i]\nc[_b, i] = y\nz = d[_b, 0]\n"
-            "q = _rt.f(e)\nw = f[i]")
-    found = readonly_uniform(text, arrays, list(arrays))
-    assert found == {"a": 0.0}  # b varies, c written, d NaN, e passed whole, f integer
-    assert substitute_scalars(text, found).startswith("x = _0uniforma\n")
+def _record(reads=(), writes=(), whole=()):
+    return Block(template="stateupdate", owner="o", group="g", clock_index=0, scalar_code="",
+                 vector_code="", kwds={}, codeobj=None, reads=frozenset(reads),
+                 writes=frozenset(writes), uses_random=False, uses_time=False,
+                 passed_whole=frozenset(whole))
+
+
+def test_uniform_readonly_rules_on_records():
+    values = {"a": np.zeros((1, 4)), "b": np.array([[1.0, 2.0]]), "c": np.ones((1, 3)),
+              "d": np.full((1, 2), np.nan), "e": np.zeros((1, 2)), "f": np.zeros(3, dtype=np.int32),
+              "g": np.ones(2)}
+    blocks = [_record(reads={"a", "b", "c", "d", "e", "f"}, writes={"c"}),
+              _record(reads={"a"}, whole={"e"})]
+    # b varies, c written, d NaN, e passed whole, f integer, g read by no block
+    assert uniform_readonly(blocks, values) == {"a": 0.0}
+    assert uniform_readonly(blocks + [None], values) == {}  # a block without a record
+    assert uniform_readonly(blocks, None) == {}
+
+
+def test_substituted_scalars_compute_the_same_values():
+    text = "x = a[_b, k[i]] * 2.0\ny = a[_b, i] + b[i]\nout[0] = x + y"
+    new = substitute_scalars(text, {"a": 0.75})
+    for i in range(3):
+        arrays = {"a": np.full((1, 4), 0.75), "b": np.arange(4.0), "k": np.array([3, 2, 1, 0]),
+                  "_b": 0, "i": i, "out": np.zeros(1)}
+        ref, got = dict(arrays, out=np.zeros(1)), dict(arrays, out=np.zeros(1), _0uniforma=0.75)
+        exec(text, {}, ref)
+        exec(new, {}, got)
+        assert ref["out"][0] == got["out"][0]
+
+
+def test_results_equal_with_the_pass_on_and_off():
+    runs = []
+    for on in (True, False):
+        np.random.seed(5)
+        net, syn, tgt, mon = _net(300, 150, 0.25, coupled=False)
+        sim = astrosim.Simulator(net, seed=1, options=EngineOptions(specialize=on))
+        sim.run(3 * ms)
+        runs.append((np.array(mon.g), np.array(mon.Y), np.array(tgt.s[:]), sim.kernel_facts))
+    assert runs[0][3]["scalar_arrays"] == ["_array_syn_G"] and not runs[1][3]["scalar_arrays"]
+    for a, b in zip(runs[0][:3], runs[1][:3]):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_threaded_updates_and_summed_variables_match_brian2():

@@ -4,6 +4,11 @@ from brian2.core.variables import Constant
 from ..codegen import is_batched
 
 
+def writes(variables, kwds):
+    """What the template stores into (``ir.Block.writes``): this step's events, its position."""
+    return [variables["_spikespace"], variables["_lastindex"]]
+
+
 def _body(table, block):
     co = block.codeobj
     v = co.variables

@@ -2,6 +2,11 @@
 from ..codegen import indent_lines as _indent
 
 
+def writes(variables, kwds):
+    """Brian2 arrays the template stores into (``ir.Block.writes``; its buffers are the engine's)."""
+    return [variables["count"]]
+
+
 def _body(table, block):
     co, head, vc, ctx, kw = block.codeobj, block.head, block.vector_code, block.context, block.kwds
     m = ctx["monitor"]

@@ -8,6 +8,11 @@ from .. import names as K
 from ..codegen import indent_lines as _indent, uses_random
 
 
+def writes(variables, kwds):
+    """The target, stored by the template (``ir.Block.writes``, ``ir.Block.target``)."""
+    return [kwds["_target_var"]]
+
+
 def render(table, block):
     """Target-major summation: each target's sum is built in a register, then stored.
 
@@ -18,8 +23,6 @@ def render(table, block):
     large unbatched sums may run in parallel.
     """
     co, head, vc, kw = block.codeobj, block.head, block.vector_code, block.kwds
-    # the skip pass needs to know which block writes which target
-    table.summed_targets[table.n_funcs] = table.array(kw["_target_var"])
     tgt = kw["_target_var"]
     start = int(kw["_target_start"])
     index_var = kw["_index_var"]

@@ -3,6 +3,14 @@ slot); with refractoriness, they also become refractory and record ``lastspike``
 from ..codegen import indent_lines as _indent
 
 
+def writes(variables, kwds):
+    """What the template stores into beyond Brian2's code (``ir.Block.writes``)."""
+    out = [kwds["eventspace_variable"]]
+    if kwds.get("_uses_refractory"):
+        out += [variables["not_refractory"], variables["lastspike"]]
+    return out
+
+
 def render(table, block):
     co, head, vc, kw = block.codeobj, block.head, block.vector_code, block.kwds
     es = table.array(kw["eventspace_variable"])
