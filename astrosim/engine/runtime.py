@@ -60,6 +60,30 @@ def normal(s, b):
 
 
 @numba.njit(cache=True)
+def _ptrs(lam):
+    """Constants of Hörmann's transformed rejection (PTRS) for a Poisson mean ``lam`` >= 10."""
+    slam = math.sqrt(lam)
+    bb = 0.931 + 2.53 * slam
+    return (math.log(lam), bb, -0.059 + 0.02483 * bb, 1.1239 + 1.1328 / (bb - 3.4),
+            0.9277 - 3.6224 / (bb - 2.0))
+
+
+@numba.njit(cache=True)
+def _ptrs_try(lam, loglam, bb, a, invalpha, vr, U, V):
+    """One PTRS attempt from uniforms ``U`` (shifted by -0.5) and ``V``: the deviate, or -1."""
+    us = 0.5 - abs(U)
+    k = math.floor((2.0 * a / us + bb) * U + lam + 0.43)
+    if us >= 0.07 and V <= vr:
+        return int(k)
+    if k < 0 or (us < 0.013 and V > us):
+        return -1
+    if (math.log(V) + math.log(invalpha) - math.log(a / (us * us) + bb)
+            <= -lam + k * loglam - math.lgamma(k + 1.0)):
+        return int(k)
+    return -1
+
+
+@numba.njit(cache=True)
 def poisson(lam, s, b):
     """Poisson deviate (multiplication method for small, PTRS for large means)."""
     if lam <= 0.0:
@@ -72,24 +96,13 @@ def poisson(lam, s, b):
             k += 1
             prod *= uniform(s, b)
         return k
-    slam = math.sqrt(lam)
-    loglam = math.log(lam)
-    bb = 0.931 + 2.53 * slam
-    a = -0.059 + 0.02483 * bb
-    invalpha = 1.1239 + 1.1328 / (bb - 3.4)
-    vr = 0.9277 - 3.6224 / (bb - 2.0)
+    loglam, bb, a, invalpha, vr = _ptrs(lam)
     while True:
         U = uniform(s, b) - 0.5
         V = uniform(s, b)
-        us = 0.5 - abs(U)
-        k = math.floor((2.0 * a / us + bb) * U + lam + 0.43)
-        if us >= 0.07 and V <= vr:
-            return int(k)
-        if k < 0 or (us < 0.013 and V > us):
-            continue
-        if (math.log(V) + math.log(invalpha) - math.log(a / (us * us) + bb)
-                <= -lam + k * loglam - math.lgamma(k + 1.0)):
-            return int(k)
+        k = _ptrs_try(lam, loglam, bb, a, invalpha, vr, U, V)
+        if k >= 0:
+            return k
 
 
 @numba.njit(cache=True)
@@ -99,25 +112,35 @@ def binomial_normal(s, b, loc, scale):
 
 
 @numba.njit(cache=True)
-def binomial_exact(s, b, n, p):
-    """Binomial draw by inversion (as Brian2's non-approximated BinomialFunction)."""
+def _binomial_setup(n, p):
+    """``(reverse, P, q, q**n, bound)`` of binomial inversion (as Brian2's BinomialFunction)."""
     reverse = p > 0.5
     P = 1.0 - p if reverse else p
     q = 1.0 - P
-    qn = math.exp(n * math.log(q))
-    bound = min(n, n * P + 10.0 * math.sqrt(n * P * q + 1))
+    return reverse, P, q, math.exp(n * math.log(q)), min(n, n * P + 10.0 * math.sqrt(n * P * q + 1))
+
+
+@numba.njit(cache=True)
+def _binomial_invert(U, n, P, q, qn, bound):
+    """Inversion from one uniform ``U``: the count, or -1 past ``bound`` (draw again)."""
     X = 0
     px = qn
-    U = uniform(s, b)
     while U > px:
         X += 1
         if X > bound:
-            X = 0
-            px = qn
-            U = uniform(s, b)
-        else:
-            U -= px
-            px = ((n - X + 1) * P * px) / (X * q)
+            return -1
+        U -= px
+        px = ((n - X + 1) * P * px) / (X * q)
+    return X
+
+
+@numba.njit(cache=True)
+def binomial_exact(s, b, n, p):
+    """Binomial draw by inversion (as Brian2's non-approximated BinomialFunction)."""
+    reverse, P, q, qn, bound = _binomial_setup(n, p)
+    X = -1
+    while X < 0:
+        X = _binomial_invert(uniform(s, b), n, P, q, qn, bound)
     return n - X if reverse else X
 
 
@@ -206,26 +229,15 @@ def ctr_poisson(lam, s, b, idx, step, site):
             prod *= _unit(key, idx, step, site, k)
         return k
     # transformed rejection (PTRS), as the sequential stream, with a counter per attempt
-    slam = math.sqrt(lam)
-    loglam = math.log(lam)
-    bb = 0.931 + 2.53 * slam
-    a = -0.059 + 0.02483 * bb
-    invalpha = 1.1239 + 1.1328 / (bb - 3.4)
-    vr = 0.9277 - 3.6224 / (bb - 2.0)
+    loglam, bb, a, invalpha, vr = _ptrs(lam)
     n = 0
     while True:
         U = _unit(key, idx, step, site, n) - 0.5
         V = _unit(key, idx, step, site, n + 1)
         n += 2
-        us = 0.5 - abs(U)
-        k = math.floor((2.0 * a / us + bb) * U + lam + 0.43)
-        if us >= 0.07 and V <= vr:
-            return int(k)
-        if k < 0 or (us < 0.013 and V > us):
-            continue
-        if (math.log(V) + math.log(invalpha) - math.log(a / (us * us) + bb)
-                <= -lam + k * loglam - math.lgamma(k + 1.0)):
-            return int(k)
+        k = _ptrs_try(lam, loglam, bb, a, invalpha, vr, U, V)
+        if k >= 0:
+            return k
 
 
 @numba.njit(cache=True)
@@ -237,25 +249,12 @@ def ctr_binomial_normal(s, b, idx, step, site, loc, scale):
 def ctr_binomial_exact(s, b, idx, step, site, n, p):
     """Binomial draw by inversion from counter draws (as :func:`binomial_exact`)."""
     key = s[b, 0]
-    reverse = p > 0.5
-    P = 1.0 - p if reverse else p
-    q = 1.0 - P
-    qn = math.exp(n * math.log(q))
-    bound = min(n, n * P + 10.0 * math.sqrt(n * P * q + 1))
-    X = 0
-    px = qn
+    reverse, P, q, qn, bound = _binomial_setup(n, p)
     j = 0
-    U = _unit(key, idx, step, site, j)
-    while U > px:
-        X += 1
-        if X > bound:
-            X = 0
-            px = qn
-            j += 1
-            U = _unit(key, idx, step, site, j)
-        else:
-            U -= px
-            px = ((n - X + 1) * P * px) / (X * q)
+    X = _binomial_invert(_unit(key, idx, step, site, j), n, P, q, qn, bound)
+    while X < 0:
+        j += 1
+        X = _binomial_invert(_unit(key, idx, step, site, j), n, P, q, qn, bound)
     return n - X if reverse else X
 
 
