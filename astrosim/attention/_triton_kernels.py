@@ -17,6 +17,19 @@ def _sigmoid(x, FAST: tl.constexpr):
         return 1.0 / (1.0 + tl.exp(-x))
 
 @triton.jit
+def _causal_rows(Q, K, V, A, S, bh, N, rows, rm, offs_d, offs_e, D: tl.constexpr, E: tl.constexpr,
+                 FAST: tl.constexpr):
+    """One sub-chunk of a causal span: q, k, v (float32), a, the k v products, the gate."""
+    qd = bh * N * D + rows[:, None] * D + offs_d[None, :]
+    q = tl.load(Q + qd, mask=rm[:, None], other=0.0).to(tl.float32)
+    k = tl.load(K + qd, mask=rm[:, None], other=0.0).to(tl.float32)
+    v = tl.load(V + bh * N * E + rows[:, None] * E + offs_e[None, :], mask=rm[:, None], other=0.0).to(tl.float32)
+    a = tl.load(A + bh * N + rows, mask=rm, other=0.0)
+    kv = k[:, :, None] * v[:, None, :]
+    sig = _sigmoid((S[None, :, :] + tl.cumsum(kv, axis=0)) * a[:, None, None], FAST)
+    return q, k, v, a, kv, sig
+
+@triton.jit
 def span_kv(A, Bm, Out, N, NSPAN, SPAN: tl.constexpr, RB: tl.constexpr, D: tl.constexpr,
             E: tl.constexpr, BE: tl.constexpr, IEEE: tl.constexpr):
     s = tl.program_id(0)
@@ -63,14 +76,8 @@ def causal_fwd(Q, K, V, A, S0, Out, N, NSPAN, SPAN: tl.constexpr, SUB: tl.conste
     for r in range(0, SPAN, SUB):
         rows = s * SPAN + r + tl.arange(0, SUB)
         rm = rows < N
-        q = tl.load(Q + bh * N * D + rows[:, None] * D + offs_d[None, :], mask=rm[:, None], other=0.0)
-        k = tl.load(K + bh * N * D + rows[:, None] * D + offs_d[None, :], mask=rm[:, None], other=0.0)
-        v = tl.load(V + bh * N * E + rows[:, None] * E + offs_e[None, :], mask=rm[:, None], other=0.0)
-        a = tl.load(A + bh * N + rows, mask=rm, other=0.0)
-        kv = k.to(tl.float32)[:, :, None] * v.to(tl.float32)[:, None, :]
-        P = S[None, :, :] + tl.cumsum(kv, axis=0)
-        sig = _sigmoid(P * a[:, None, None], FAST)
-        num = tl.sum(q.to(tl.float32)[:, :, None] * sig, axis=1)
+        q, k, v, a, kv, sig = _causal_rows(Q, K, V, A, S, bh, N, rows, rm, offs_d, offs_e, D, E, FAST)
+        num = tl.sum(q[:, :, None] * sig, axis=1)
         tl.store(Out + bh * N * E + rows[:, None] * E + offs_e[None, :], num, mask=rm[:, None])
         S = S + tl.sum(kv, axis=0)
 
@@ -88,15 +95,9 @@ def causal_gsum(Q, K, V, A, DN, S0, GS, N, NSPAN, SPAN: tl.constexpr, SUB: tl.co
     for r in range(0, SPAN, SUB):
         rows = s * SPAN + r + tl.arange(0, SUB)
         rm = rows < N
-        q = tl.load(Q + bh * N * D + rows[:, None] * D + offs_d[None, :], mask=rm[:, None], other=0.0)
-        k = tl.load(K + bh * N * D + rows[:, None] * D + offs_d[None, :], mask=rm[:, None], other=0.0)
-        v = tl.load(V + bh * N * E + rows[:, None] * E + offs_e[None, :], mask=rm[:, None], other=0.0)
+        q, k, v, a, kv, sig = _causal_rows(Q, K, V, A, S, bh, N, rows, rm, offs_d, offs_e, D, E, FAST)
         dn = tl.load(DN + bh * N * E + rows[:, None] * E + offs_e[None, :], mask=rm[:, None], other=0.0)
-        a = tl.load(A + bh * N + rows, mask=rm, other=0.0)
-        kv = k.to(tl.float32)[:, :, None] * v.to(tl.float32)[:, None, :]
-        P = S[None, :, :] + tl.cumsum(kv, axis=0)
-        sig = _sigmoid(P * a[:, None, None], FAST)
-        G = (q.to(tl.float32)[:, :, None] * dn[:, None, :]) * (sig * (1.0 - sig) * a[:, None, None])
+        G = (q[:, :, None] * dn[:, None, :]) * (sig * (1.0 - sig) * a[:, None, None])
         Gs += tl.sum(G, axis=0)
         S = S + tl.sum(kv, axis=0)
     tl.store(GS + state, Gs)
@@ -117,14 +118,8 @@ def causal_bwd(Q, K, V, A, DN, S0, R0, DQ, DK, DV, N, NSPAN, SPAN: tl.constexpr,
         rm = rows < N
         qd = bh * N * D + rows[:, None] * D + offs_d[None, :]
         ve = bh * N * E + rows[:, None] * E + offs_e[None, :]
-        q = tl.load(Q + qd, mask=rm[:, None], other=0.0).to(tl.float32)
-        k = tl.load(K + qd, mask=rm[:, None], other=0.0).to(tl.float32)
-        v = tl.load(V + ve, mask=rm[:, None], other=0.0).to(tl.float32)
+        q, k, v, a, kv, sig = _causal_rows(Q, K, V, A, S, bh, N, rows, rm, offs_d, offs_e, D, E, FAST)
         dn = tl.load(DN + ve, mask=rm[:, None], other=0.0)
-        a = tl.load(A + bh * N + rows, mask=rm, other=0.0)
-        kv = k[:, :, None] * v[:, None, :]
-        P = S[None, :, :] + tl.cumsum(kv, axis=0)
-        sig = _sigmoid(P * a[:, None, None], FAST)
         dq = tl.sum(sig * dn[:, None, :], axis=2)
         G = (q[:, :, None] * dn[:, None, :]) * (sig * (1.0 - sig) * a[:, None, None])
         Rt = R[None, :, :] - tl.cumsum(G, axis=0) + G  # suffix sum from row t
