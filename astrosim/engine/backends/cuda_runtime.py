@@ -20,9 +20,12 @@ __all__ = ["NUMPY", "RUNTIME", "RANDOM", "ctr_uniform", "ctr_normal", "ctr_poiss
 
 if config.ENABLE_CUDASIM:
     # the simulator runs device code on numpy scalars, which warn when uint64 products wrap
-    # (the hash relies on wrapping, as on the device)
+    # (the hash relies on wrapping, as on the device); the registry exists beforehand so
+    # that no warning adds it to this module's globals while the simulator's threads
+    # iterate over them
     warnings.filterwarnings("ignore", message="overflow encountered in scalar",
                             category=RuntimeWarning)
+    __warningregistry__ = {}
 
 _U = np.uint64
 _INT64_MIN = -9223372036854775808
@@ -153,7 +156,7 @@ def clip(x, lo, hi):
 
 @cuda.jit(device=True)
 def sign(x):
-    return (x > 0) - (x < 0)
+    return int(x > 0) - int(x < 0)
 
 
 @cuda.jit(device=True)
