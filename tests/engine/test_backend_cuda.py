@@ -88,7 +88,8 @@ def _diff(a, b):
     return float(np.abs(a - b).max()) if a.size else 0.0
 
 
-def _case_lif_batched():
+def _case_lif():
+    """CPU and CUDA, two copies; then CUDA unbatched, which is copy 0 (same key, same I)."""
     import numpy as np
     from brian2 import ms
 
@@ -99,7 +100,7 @@ def _case_lif_batched():
         net, groups, mons = _lif_network()
         sim = astrosim.Simulator(net, batch=2, seed=5, backend=backend, precise_math=True,
                                  rng="counter", cuda_threads=THREADS)
-        sim.set_batch_values(groups["G"], "I", np.array([[0.6], [0.8]]) + 0.05 * np.arange(12))
+        sim.set_batch_values(groups["G"], "I", np.array([[0.8], [0.6]]) + 0.05 * np.arange(12))
         listener = _CountSpikes()
         sim.run(3 * ms, listeners=[listener])
         sim.run(2 * ms, listeners=[listener])
@@ -111,6 +112,13 @@ def _case_lif_batched():
             w_end=np.asarray(sim.get_states(groups["S_rec"], "w")),
             listened=listener.spikes, facts=sim.kernel_facts)
     cpu, gpu = out["cpu"], out["cuda"]
+    net, groups, mons = _lif_network()
+    sim = astrosim.Simulator(net, seed=5, backend="cuda", precise_math=True, rng="counter",
+                             cuda_threads=THREADS)
+    sim.run(3 * ms)
+    sim.run(2 * ms)
+    single = dict(i=np.asarray(mons["spikes"].i[:]), t=np.asarray(mons["spikes"].t_[:]),
+                  v=np.asarray(mons["state"].v[:]).T, v_end=np.asarray(groups["G"].v[:]))
     return {
         "max_diff": max(_diff(cpu[k], gpu[k]) for k in ("v", "ge", "x", "rate", "v_end", "w_end")),
         "same_spikes": all(np.array_equal(cpu["spikes"][k][b], gpu["spikes"][k][b])
@@ -121,10 +129,62 @@ def _case_lif_batched():
         "listened": [cpu["listened"], gpu["listened"]],
         "modes": gpu["facts"]["cuda_modes"],
         "rate_rows": int(gpu["rate"].shape[1]),
+        "unbatched_diff": max(_diff(cpu["v"][0], single["v"]), _diff(cpu["v_end"][0], single["v_end"]),
+                              _diff(cpu["spikes"]["t"][0], single["t"])),
+        "unbatched_same_spikes": bool(np.array_equal(cpu["spikes"]["i"][0], single["i"])),
+        "unbatched_t": float(net.t_),
     }
 
 
-def _case_lif_unbatched():
+def _astro_network():
+    """A small tripartite network (the structure of Stimberg et al. 2018 Fig. 6, simpler
+    equations): LIF neurons on a TimedArray drive, synapses with depression whose release is
+    scaled by gliotransmitter, astrocytes on their own clock sensing the synapses' transmitter
+    and releasing gliotransmitter through summed variables, gap-junction coupling."""
+    from brian2 import (Network, NeuronGroup, SpikeMonitor, StateMonitor, Synapses,
+                        TimedArray, ms, seed, start_scope)
+
+    start_scope()
+    seed(13)
+    stim = TimedArray([1.0, 1.4], dt=2 * ms, name="stim")
+    N = NeuronGroup(10, """dv/dt = (I*stim(t) + ge - v)/(10*ms) : 1 (unless refractory)
+                           dge/dt = -ge/(5*ms) : 1
+                           I : 1""", threshold="v > 0.6", reset="v = 0",
+                    refractory=1 * ms, method="euler", namespace={"stim": stim},
+                    name="neurons")
+    N.I = "0.7 + 0.04*i"
+    N.v = "0.6*rand()"
+    syn = Synapses(N, N, """dY/dt = -Y/(2*ms) : 1 (clock-driven)
+                            dx_S/dt = (1 - x_S)/(20*ms) : 1 (event-driven)
+                            G_A : 1
+                            w : 1""",
+                   on_pre="""r = 0.5*(1 - 0.5*G_A)*x_S
+                             x_S -= r
+                             Y += r
+                             ge_post += w*r""", method="euler", name="syn")
+    syn.connect(p=0.4)
+    syn.x_S = 1
+    syn.w = "0.5 + 0.5*rand()"
+    A = NeuronGroup(4, """dC/dt = (Y_sum - C)/(3*ms) + J_gap : 1
+                          dGamma/dt = (C - Gamma)/(5*ms) : 1
+                          Y_sum : 1
+                          J_gap : 1/second""", threshold="C > 0.3", refractory="C > 0.3",
+                    reset="Gamma += 0.2", method="euler", dt=0.5 * ms, name="astro")
+    to_astro = Synapses(syn, A, "Y_sum_post = Y_pre : 1 (summed)", name="syn_to_astro")
+    to_astro.connect("j == i % 4")
+    to_syn = Synapses(A, syn, "G_A_post = Gamma_pre : 1 (summed)", name="astro_to_syn")
+    to_syn.connect("i == j % 4")
+    gap = Synapses(A, A, "J_gap_post = tanh(C_pre - C_post)*sign(C_pre - C_post)/(10*ms) : "
+                   "1/second (summed)", name="gap")
+    gap.connect("i != j")
+    mons = dict(n_spikes=SpikeMonitor(N, name="n_spikes"),
+                a_spikes=SpikeMonitor(A, name="a_spikes"),
+                a_state=StateMonitor(A, ["C", "Gamma"], record=True, name="a_state"))
+    net = Network(N, syn, A, to_astro, to_syn, gap, *mons.values())
+    return net, {"neurons": N, "syn": syn, "astro": A}, mons
+
+
+def _case_astro():
     import numpy as np
     from brian2 import ms
 
@@ -132,51 +192,27 @@ def _case_lif_unbatched():
 
     out = {}
     for backend in ("cpu", "cuda"):
-        net, groups, mons = _lif_network()
-        sim = astrosim.Simulator(net, seed=7, backend=backend, precise_math=True, rng="counter",
-                                 cuda_threads=THREADS)
-        sim.run(4 * ms)
-        out[backend] = dict(i=np.asarray(mons["spikes"].i[:]), t=np.asarray(mons["spikes"].t_[:]),
-                            v=np.asarray(mons["state"].v[:]), n=len(mons["state"].t),
-                            v_end=np.asarray(groups["G"].v[:]), t_net=float(net.t_))
-    cpu, gpu = out["cpu"], out["cuda"]
-    return {"max_diff": max(_diff(cpu[k], gpu[k]) for k in ("v", "v_end", "t")),
-            "same_spikes": bool(np.array_equal(cpu["i"], gpu["i"])), "n_spikes": len(cpu["i"]),
-            "rows": [cpu["n"], gpu["n"]], "t_net": [cpu["t_net"], gpu["t_net"]]}
-
-
-def _case_astro_fig6():
-    """Stimberg et al. (2018) Fig. 6 class, shrunk: COBA neurons, synapses with STP and
-    gliotransmission, RK4 astrocytes on their own clock, three summed variables."""
-    import numpy as np
-    from brian2 import Network, mmeter, ms, seed
-    from brian2.core.base import BrianObject
-
-    import astrosim
-    from astrosim.testing.networks import build_coba_with_astro
-
-    out = {}
-    for backend in ("cpu", "cuda"):
-        seed(3)
-        ns = build_coba_with_astro(16, 4, 9, size=0.15 * mmeter, astro_dt=1 * ms)
-        net = Network(*[v for v in ns.values() if isinstance(v, BrianObject)])
+        net, groups, mons = _astro_network()
         sim = astrosim.Simulator(net, batch=2, seed=2, backend=backend, precise_math=True,
                                  rng="counter", cuda_threads=THREADS)
-        sim.run(6 * ms, namespace=ns)
-        res = {f"{g}.{v}": np.asarray(sim.get_states(ns[g], v))
-               for g, v in (("neurons", "v"), ("neurons", "g_e"), ("astrocytes", "C"),
-                            ("astrocytes", "I"), ("astrocytes", "Gamma_A"),
-                            ("exc_syn", "Y_S"), ("exc_syn", "x_S"), ("exc_syn", "G_A"))}
-        res["spikes"] = sim.monitor_data(ns["exc_mon"])
+        sim.set_batch_values(groups["neurons"], "I", np.array([[0.7], [0.9]]) + 0.04 * np.arange(10))
+        sim.run(6 * ms)
+        res = {f"{g}.{v}": np.asarray(sim.get_states(groups[g], v))
+               for g, v in (("neurons", "v"), ("neurons", "ge"), ("syn", "Y"), ("syn", "x_S"),
+                            ("syn", "G_A"), ("astro", "C"), ("astro", "Gamma"),
+                            ("astro", "J_gap"))}
+        res["a_state.C"] = sim.monitor_data(mons["a_state"])["C"]
+        res["spikes"] = [sim.monitor_data(mons[m]) for m in ("n_spikes", "a_spikes")]
         res["facts"] = sim.kernel_facts
         out[backend] = res
     cpu, gpu = out["cpu"], out["cuda"]
     keys = [k for k in cpu if "." in k]
     scale = {k: max(float(np.abs(cpu[k]).max()), 1e-300) for k in keys}
     return {"max_rel": max(_diff(cpu[k], gpu[k]) / scale[k] for k in keys),
-            "same_spikes": all(np.array_equal(cpu["spikes"][k][b], gpu["spikes"][k][b])
+            "same_spikes": all(np.array_equal(c[k][b], g[k][b])
+                               for c, g in zip(cpu["spikes"], gpu["spikes"])
                                for k in ("i", "t") for b in range(2)),
-            "n_spikes": [len(cpu["spikes"]["i"][b]) for b in range(2)],
+            "n_spikes": [[len(m["i"][b]) for b in range(2)] for m in cpu["spikes"]],
             "modes": gpu["facts"]["cuda_modes"]}
 
 
@@ -220,8 +256,7 @@ def _case_profile_refused():
     return {"message": None}
 
 
-CASES = {"lif_batched": _case_lif_batched, "lif_unbatched": _case_lif_unbatched,
-         "astro_fig6": _case_astro_fig6, "nan": _case_nan,
+CASES = {"lif": _case_lif, "astro": _case_astro, "nan": _case_nan,
          "profile_refused": _case_profile_refused}
 
 
@@ -258,6 +293,8 @@ def _run_child(names, simulator=True, timeout=900):
 # ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def sim_results():
+    """All cases, in one child process (about 2 minutes cold: mostly the CPU kernels'
+    compilation; the simulated CUDA runs take seconds)."""
     return _run_child(list(CASES))
 
 
@@ -267,7 +304,7 @@ def _ok(result):
 
 
 def test_lif_batched_agrees_with_cpu(sim_results):
-    r = _ok(sim_results["lif_batched"])
+    r = _ok(sim_results["lif"])
     assert r["max_diff"] <= TOL
     assert r["same_spikes"] and min(r["n_spikes"]) > 5 and r["copies_differ"]
     assert r["listened"][0] == r["listened"][1] == sum(r["n_spikes"])
@@ -275,24 +312,26 @@ def test_lif_batched_agrees_with_cpu(sim_results):
 
 
 def test_delivery_modes(sim_results):
-    modes = _ok(sim_results["lif_batched"])["modes"]
-    assert modes["S_in_pre:synapses"] == "atomic"  # ge += w: order-free
-    assert modes["S_gen_pre:synapses"] == "atomic"
-    assert modes["S_rec_pre:synapses"] == "serial"  # v_post = 0.9*v_post + w: Brian2's order
-    assert modes["G:threshold"] == modes["G:stateupdate"] == "parallel"
-    assert modes["S_sum_summed_variable_Isum_post:summed_variable"] == "parallel"
+    modes = _ok(sim_results["lif"])["modes"]
+    assert modes["S_in:synapses"] == modes["S_gen:synapses"] == "atomic"  # ge += w: order-free
+    assert modes["S_rec:synapses"] == "serial"  # v_post = 0.9*v_post + w: Brian2's order
+    assert modes["G:threshold"] == modes["G:stateupdate"] == modes["G:reset"] == "parallel"
+    assert modes["poisson:threshold"] == modes["S_sum:summed_variable"] == "parallel"
 
 
-def test_lif_unbatched_fills_brian_monitors(sim_results):
-    r = _ok(sim_results["lif_unbatched"])
-    assert r["max_diff"] <= TOL and r["same_spikes"] and r["n_spikes"] > 5
-    assert r["rows"] == [40, 40] and r["t_net"][0] == r["t_net"][1]
+def test_unbatched_run_is_copy_zero(sim_results):
+    """Unbatched, results go to Brian2's monitors; the stream of copy 0 is the same key."""
+    r = _ok(sim_results["lif"])
+    assert r["unbatched_diff"] <= TOL and r["unbatched_same_spikes"]
+    assert abs(r["unbatched_t"] - 0.005) < 1e-12
 
 
 def test_astrocyte_network_agrees_with_cpu(sim_results):
-    r = _ok(sim_results["astro_fig6"])
-    assert r["max_rel"] <= TOL and r["same_spikes"] and min(r["n_spikes"]) > 0
-    assert "atomic" in r["modes"].values()
+    r = _ok(sim_results["astro"])
+    assert r["max_rel"] <= TOL and r["same_spikes"]
+    assert min(r["n_spikes"][0]) > 5 and min(r["n_spikes"][1]) > 0  # neurons and astrocytes
+    assert r["modes"]["syn:synapses"] == "atomic"
+    assert r["modes"]["gap:summed_variable"] == r["modes"]["astro:threshold"] == "parallel"
 
 
 def test_nan_reported_like_cpu(sim_results):
@@ -357,7 +396,7 @@ def test_real_gpu_agrees_with_cpu():
         present = False
     if not present or os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
         pytest.skip("no CUDA device")
-    r = _ok(_run_child(["lif_batched"], simulator=False)["lif_batched"])
+    r = _ok(_run_child(["lif"], simulator=False)["lif"])
     assert r["max_diff"] <= 1e-9 and r["same_spikes"]
 
 
