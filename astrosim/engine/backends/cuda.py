@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+import warnings
 
 import numpy as np
 
@@ -62,6 +63,7 @@ class NumbaCUDA(Backend):
         if profile:
             raise UnsupportedFeatureError("Simulator.run", "profile=True on the cuda back end")
         source, args = builder.cuda_source()
+        _check_parameter_space([arrays.get(name) for name in args], builder.owners)
         self._specs = ({name: builder.arrays[name] for name in args}, batch, builder.threads)
         return source, args
 
@@ -76,6 +78,33 @@ class NumbaCUDA(Backend):
 
     def allocate(self, shape, dtype):
         return np.zeros(shape, dtype=dtype)
+
+
+#: bytes of kernel parameters: CUDA's limit before 12.1 / from 12.1 on Volta and later
+_PARAM_LIMITS = (4096, 32764)
+#: the loop's own arguments (ticks, rowidx, ts, dts, rng, err, start, done, prof, cf, ci)
+_LOOP_ARG_DIMS = (2, 2, 2, 1, 2, 2, 1, 1, 2, 1, 1)
+
+
+def _parameter_bytes(ndims):
+    """Bytes numba passes for arrays of these dimensions (pointers, sizes, shape, strides)."""
+    return 8 + sum(8 * (5 + 2 * nd) for nd in ndims)
+
+
+def _check_parameter_space(values, owners):
+    """Refuse kernels whose arguments exceed CUDA's parameter space; warn above 4 KB."""
+    ndims = list(_LOOP_ARG_DIMS) + [np.ndim(v) if v is not None else 2 for v in values]
+    size = _parameter_bytes(ndims)
+    what = f"a network of {len(owners)} code blocks ({', '.join(sorted(set(owners))[:4])}, ...)"
+    if size > _PARAM_LIMITS[1]:
+        raise UnsupportedFeatureError(
+            owners[0] if owners else "Simulator",
+            f"{len(ndims)} kernel arrays ({size} bytes of kernel parameters, more than CUDA's "
+            f"{_PARAM_LIMITS[1]}) on the cuda back end")
+    if size > _PARAM_LIMITS[0]:
+        warnings.warn(f"astrosim cuda back end: {what} passes {size} bytes of kernel "
+                      f"parameters; above {_PARAM_LIMITS[0]} this needs CUDA 12.1 or later on a "
+                      "Volta or newer GPU", RuntimeWarning, stacklevel=3)
 
 
 def _load_module(source, directory):
