@@ -240,6 +240,31 @@ def _case_nan():
     return {"cpu": out["cpu"], "cuda": out["cuda"]}
 
 
+def _case_full_spike_buffer():
+    """Every neuron spikes every step: the spike buffer (4096 events) fills after 64 steps,
+    the kernel stops those copies and the loop resumes them after emptying it."""
+    import numpy as np
+    from brian2 import Network, NeuronGroup, SpikeMonitor, ms, start_scope
+
+    import astrosim
+
+    out = {}
+    for backend in ("cpu", "cuda"):
+        start_scope()
+        G = NeuronGroup(64, "v : 1", threshold="True", reset="v += 1", name="always")
+        M = SpikeMonitor(G, name="all_spikes")
+        sim = astrosim.Simulator(Network(G, M), batch=2, seed=1, backend=backend,
+                                 cuda_threads=THREADS)
+        sim.run(10 * ms)
+        data = sim.monitor_data(M)
+        out[backend] = (data, np.asarray(sim.get_states(G, "v")))
+    (cpu, v_cpu), (gpu, v_gpu) = out["cpu"], out["cuda"]
+    return {"n_spikes": [len(gpu["i"][b]) for b in range(2)],
+            "same_spikes": all(np.array_equal(cpu[k][b], gpu[k][b])
+                               for k in ("i", "t") for b in range(2)),
+            "v_diff": _diff(v_cpu, v_gpu)}
+
+
 def _case_profile_refused():
     from brian2 import Network, NeuronGroup, ms, start_scope
 
@@ -257,6 +282,7 @@ def _case_profile_refused():
 
 
 CASES = {"lif": _case_lif, "astro": _case_astro, "nan": _case_nan,
+         "full_spike_buffer": _case_full_spike_buffer,
          "profile_refused": _case_profile_refused}
 
 
@@ -339,6 +365,11 @@ def test_nan_reported_like_cpu(sim_results):
     assert r["cpu"] is not None and r["cuda"] == r["cpu"]
     variable, index, _, batch, message, _ = r["cuda"]
     assert (variable, batch) == ("v", 1) and "blowup" in message
+
+
+def test_full_spike_buffer_resumes(sim_results):
+    r = _ok(sim_results["full_spike_buffer"])
+    assert r["n_spikes"] == [64 * 100] * 2 and r["same_spikes"] and r["v_diff"] == 0
 
 
 def test_profile_refused(sim_results):
