@@ -185,6 +185,9 @@ class Simulator(BatchedState, ChunkLoop):
         with _objects_frozen():
             kernel.call(0, 0)
         self.timings["compile"] += time.perf_counter() - t_comp
+        finish = getattr(module, "finish", None)
+        if finish is not None:  # a device back end: its state comes back as the run ends
+            listeners = (_RunEndHook(finish),) + tuple(listeners)
         try:
             with interrupts.guarded():
                 self._loop(kernel, clocks, monbufs, builder, duration_s, report, report_period,
@@ -283,6 +286,22 @@ class Simulator(BatchedState, ChunkLoop):
         if missing:
             raise RuntimeError(f"internal error: no value for kernel arrays {missing}")
         return arrays
+
+
+class _RunEndHook:
+    """A first listener calling ``finish`` when the run ends (before the user's listeners)."""
+
+    def __init__(self, finish):
+        self.finish = finish
+
+    def on_run_start(self, sim, duration):
+        pass
+
+    def on_chunk(self, sim, data, t_end):
+        pass
+
+    def on_run_end(self, sim):
+        self.finish()
 
 
 @contextlib.contextmanager

@@ -2,9 +2,10 @@
 
 One kernel launch runs one chunk of steps for every batch copy (a thread block per copy, its
 threads split each element loop; :mod:`.cuda_render`). State stays on the device during a
-run; after each launch the arrays the kernel writes (state, spike queues, monitor buffers,
-clocks, error and progress records) are copied back, so the chunk loop (monitors to Brian2 or
-to listeners, NaN errors, stop, progress) is the CPU one unchanged. Random numbers come from
+run: after each launch the monitor buffers and the clock, error and progress records are
+copied back, so the chunk loop (monitors to Brian2 or to listeners, NaN errors, stop,
+progress) is the CPU one unchanged; state variables and spike queues come back once, when the
+run ends (``CudaRunner.finish``, before the listeners' ``on_run_end``). Random numbers come from
 the counter-based streams, keyed as on the CPU (``rng='counter'``).
 
 Without a GPU, numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1`` before ``numba.cuda`` is
@@ -25,8 +26,8 @@ from .base import Backend, ParallelPolicy
 
 __all__ = ["NumbaCUDA", "CudaRunner"]
 
-#: kernel arguments the kernel writes (copied back to the host after every launch)
-_WRITTEN_KINDS = ("monitor",)
+#: kernel arguments copied back to the host after every launch (besides clocks and records)
+_PER_CHUNK_KINDS = ("monitor",)
 
 
 def _cuda():
@@ -135,8 +136,9 @@ class CudaRunner:
 
     Device copies of the kernel's arrays are made on first use and whenever the host array
     is replaced (a new monitor buffer); read-only ones (connectivity, parameters) are not
-    copied again within a run. After each launch the written arrays are copied back into
-    the host arrays, which the chunk loop reads.
+    copied again within a run. After each launch the arrays the chunk loop reads (monitor
+    buffers, clocks, errors, progress) are copied back into the host arrays; the state the
+    kernel writes (state variables, spike queues) by :meth:`finish`, once per run.
     """
 
     def __init__(self, cuda, kernel, specs, batch, threads):
@@ -144,15 +146,18 @@ class CudaRunner:
         self.batch, self.threads = batch, threads
         self._device = {}  # name -> (host array, device array)
 
-    def _written(self, name):
-        spec = self.specs.get(name)
-        if spec is None:  # the loop's own arrays (ts, err, start, done)
-            return True
+    def _state(self, name):
+        """Whether kernel array ``name`` is state the kernel writes (copied back at the end)."""
+        spec = self.specs[name]
         if spec.kind == "brian":
             return spec.batched
-        if spec.kind == "queue":
-            return name.endswith(("_hist", "_cnt"))
-        return spec.kind in _WRITTEN_KINDS
+        return spec.kind == "queue" and name.endswith(("_hist", "_cnt"))
+
+    def finish(self):
+        """Copy the state the kernel wrote back into the host arrays (end of a run)."""
+        for name, (host, dev) in self._device.items():
+            if name in self.specs and host.size and self._state(name):
+                dev.copy_to_host(host)
 
     def _to_device(self, name, host, always=False):
         known = self._device.get(name)
@@ -186,6 +191,6 @@ class CudaRunner:
         for name, host in (("$ts", ts), ("$err", err), ("$done", done)):
             dev[name].copy_to_host(host)
         for name, host in zip(names, arrays):
-            if host.size and self._written(name):
+            if host.size and self.specs[name].kind in _PER_CHUNK_KINDS:
                 self._device[name][1].copy_to_host(host)
         return 0
