@@ -20,7 +20,8 @@ continues the same simulator. Usage::
 
     pip install numba-cuda brian2cuda==1.0b1   # plus a CUDA toolkit (nvcc) for brian2cuda
     python benchmarks/engine_gpu.py [--duration 1] [--batches 64,128,256,512,1024]
-        [--coba-scale 0.25] [--cpu-max-batch 64] [--skip-brian2cuda] [--out results.json]
+        [--coba-scale 0.25] [--cpu-max-batch 64] [--threads 128] [--unbatched-threads 512]
+        [--skip-brian2cuda] [--out results.json]
 
 Prints a table headed by the card's name.
 """
@@ -65,7 +66,7 @@ def _build(case, coba_scale):
     return ns, [v for v in ns.values() if isinstance(v, BrianObject)]
 
 
-def measure(case, peer, batch, duration_s, warmup_s, coba_scale, workdir):
+def measure(case, peer, batch, duration_s, warmup_s, coba_scale, workdir, threads=None):
     """Build and run one case with one peer in *this* process; a dict of timings."""
     import brian2 as b2
 
@@ -87,7 +88,8 @@ def measure(case, peer, batch, duration_s, warmup_s, coba_scale, workdir):
     backend = "cuda" if peer == "astrosim-cuda" else "cpu"
     ns, objects = _build(case, coba_scale)
     net = b2.Network(*objects)
-    sim = astrosim.Simulator(net, batch=batch, seed=1, backend=backend)
+    extra = {"cuda_threads": threads} if threads and backend == "cuda" else {}
+    sim = astrosim.Simulator(net, batch=batch, seed=1, backend=backend, **extra)
     t0 = time.perf_counter()
     sim.run(warmup_s * b2.second, namespace=ns or None)
     build = time.perf_counter() - t0
@@ -117,7 +119,8 @@ def card_name():
 def _spawn(case, peer, batch, args, workdir):
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", case, peer, str(batch or 0),
            "--duration", str(args.duration), "--warmup", str(args.warmup),
-           "--coba-scale", str(args.coba_scale), "--workdir", workdir]
+           "--coba-scale", str(args.coba_scale), "--workdir", workdir,
+           "--threads", str(args.unbatched_threads if batch is None else args.threads)]
     env = dict(os.environ, ASTROSIM_CACHE_DIR=os.path.join(workdir, "astrosim-cache"))
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
@@ -138,6 +141,10 @@ def main(argv=None):
     p.add_argument("--batches", default="64,128,256,512,1024")
     p.add_argument("--coba-scale", type=float, default=0.25)
     p.add_argument("--cpu-max-batch", type=int, default=64)
+    p.add_argument("--threads", type=int, default=128,
+                   help="astrosim-cuda threads per block (one block per copy), batched runs")
+    p.add_argument("--unbatched-threads", type=int, default=512,
+                   help="the same for unbatched runs (one block in all: a guess to tune)")
     p.add_argument("--skip-brian2cuda", action="store_true")
     p.add_argument("--out", default=None)
     p.add_argument("--workdir", default=None)
@@ -147,7 +154,7 @@ def main(argv=None):
     if args.worker:
         case, peer, batch = args.worker
         res = measure(case, peer, int(batch) or None, args.duration, args.warmup,
-                      args.coba_scale, workdir)
+                      args.coba_scale, workdir, args.threads)
         print("RESULT " + json.dumps(res), flush=True)
         return 0
     card = card_name()

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 from numba import config, cuda
 
-__all__ = ["NUMPY", "RUNTIME", "RANDOM", "ctr_uniform", "ctr_normal", "ctr_poisson",
+__all__ = ["NUMPY", "RUNTIME", "RANDOM", "kernel_options", "ctr_uniform", "ctr_normal", "ctr_poisson",
            "ctr_binomial_normal", "ctr_binomial_exact", "report_nonfinite"]
 
 if config.ENABLE_CUDASIM:
@@ -29,6 +29,20 @@ if config.ENABLE_CUDASIM:
 
 _U = np.uint64
 _INT64_MIN = -9223372036854775808
+#: 32-bit registers of one multiprocessor (and at most one block) on current NVIDIA GPUs
+_REGISTERS_PER_BLOCK = 65536
+
+
+def kernel_options(threads):
+    """``cuda.jit`` options of a kernel run with ``threads`` threads per block.
+
+    The fused kernel is large; without a cap the compiler may give each thread more registers
+    than a block of ``threads`` can have, and the launch fails. The simulator takes no options.
+    """
+    if config.ENABLE_CUDASIM:
+        return {}
+    cap = min(255, _REGISTERS_PER_BLOCK // int(threads)) // 8 * 8
+    return {"max_registers": max(cap, 16)}
 
 
 @cuda.jit(device=True)
