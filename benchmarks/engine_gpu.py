@@ -16,10 +16,14 @@ Two parts, each (case, peer, batch) in its own fresh Python process:
   another (one copy timed, B x its time).
 
 Before timing, astrosim peers run ``--warmup`` seconds once (compilation) and the timed run
-continues the same simulator. Usage::
+continues the same simulator. brian2cuda 1.0b1 requires brian2 2.10.1 while astrosim pins
+2.9.0, so its peer runs under another interpreter (``--brian2cuda-python``: a virtual
+environment with ``pip install brian2cuda==1.0b1 numba scipy`` and ``pip install --no-deps -e .``
+of this repository, for the network builders; plus a CUDA toolkit with nvcc). Usage::
 
-    pip install numba-cuda brian2cuda==1.0b1   # plus a CUDA toolkit (nvcc) for brian2cuda
-    python benchmarks/engine_gpu.py [--duration 1] [--batches 64,128,256,512,1024]
+    pip install numba-cuda
+    python benchmarks/engine_gpu.py --brian2cuda-python /path/to/b2cuda-venv/bin/python
+        [--duration 1] [--batches 64,128,256,512,1024]
         [--coba-scale 0.25] [--cpu-max-batch 64] [--threads 128] [--unbatched-threads 512]
         [--skip-brian2cuda] [--out results.json]
 
@@ -117,7 +121,8 @@ def card_name():
 
 
 def _spawn(case, peer, batch, args, workdir):
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", case, peer, str(batch or 0),
+    python = args.brian2cuda_python if peer == "brian2cuda" else sys.executable
+    cmd = [python, str(Path(__file__).resolve()), "--worker", case, peer, str(batch or 0),
            "--duration", str(args.duration), "--warmup", str(args.warmup),
            "--coba-scale", str(args.coba_scale), "--workdir", workdir,
            "--threads", str(args.unbatched_threads if batch is None else args.threads)]
@@ -146,6 +151,8 @@ def main(argv=None):
     p.add_argument("--unbatched-threads", type=int, default=512,
                    help="the same for unbatched runs (one block in all: a guess to tune)")
     p.add_argument("--skip-brian2cuda", action="store_true")
+    p.add_argument("--brian2cuda-python", default=sys.executable,
+                   help="interpreter of an environment with brian2cuda 1.0b1 (brian2 2.10.1)")
     p.add_argument("--out", default=None)
     p.add_argument("--workdir", default=None)
     p.add_argument("--worker", nargs=3, default=None, help=argparse.SUPPRESS)
