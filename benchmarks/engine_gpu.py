@@ -48,12 +48,28 @@ UNBATCHED = ("fig6", "cobahh")
 BATCHED = ("coba", "fig3")
 
 
+def _network_builders():
+    """astrosim's network builders, loaded without importing the astrosim package (the
+    brian2cuda peer runs in an environment with another brian2)."""
+    import importlib
+    import types
+
+    name = "_astrosim_test_networks"
+    if name not in sys.modules:
+        package = types.ModuleType(name)
+        package.__path__ = [str(_ROOT / "astrosim" / "testing" / "networks")]
+        sys.modules[name] = package
+    return importlib.import_module(name + ".neurons"), importlib.import_module(name + ".glia")
+
+
 def _build(case, coba_scale):
     """``(namespace, objects)`` of one case (a copy, for batched cases)."""
     import brian2 as b2
     from brian2.core.base import BrianObject
 
-    from astrosim.testing.networks import build_coba, build_coba_with_astro, build_cobahh
+    neurons, glia = _network_builders()
+    build_coba, build_cobahh = neurons.build_coba, neurons.build_cobahh
+    build_coba_with_astro = glia.build_coba_with_astro
 
     if case == "fig3":
         from models import an_model
