@@ -27,8 +27,9 @@ TOL = 1e-12
 # child process: run each case with both back ends and report differences
 # ----------------------------------------------------------------------------------------
 def _lif_network():
-    """Noisy LIF neurons with Poisson and generator input, an atomic and a serial pathway
-    (the latter with heterogeneous delays), a summed variable and four kinds of monitor."""
+    """Noisy LIF neurons with Poisson input through STDP synapses and generator input, a
+    serial pathway with heterogeneous delays, a summed variable, a shared variable updated by
+    run_regularly, and four kinds of monitor."""
     from brian2 import (Hz, Network, NeuronGroup, PoissonGroup, PopulationRateMonitor,
                         SpikeGeneratorGroup, SpikeMonitor, StateMonitor, Synapses, ms,
                         start_scope, seed)
@@ -44,7 +45,11 @@ def _lif_network():
                     name="G")
     G.I = "0.8 + 0.05*i"
     G.v = "0.6*rand()"
-    s_in = Synapses(P, G, "w : 1", on_pre="ge += w", name="S_in")
+    s_in = Synapses(P, G, """w : 1
+                             dApre/dt = -Apre/(2*ms) : 1 (event-driven)
+                             dApost/dt = -Apost/(2*ms) : 1 (event-driven)""",
+                    on_pre="ge += w\nApre += 0.02\nw = clip(w - Apost, 0, 0.4)",
+                    on_post="Apost += 0.02\nw = clip(w + Apre, 0, 0.4)", name="S_in")
     s_in.connect(p=0.5)
     s_in.w = "0.1 + 0.2*rand()"
     s_rec = Synapses(G, G, "w : 1", on_pre="v_post = 0.9*v_post + w", name="S_rec")
@@ -53,7 +58,9 @@ def _lif_network():
     s_rec.delay = "0.5*rand()*ms"
     s_gen = Synapses(gen, G, on_pre="ge += 0.5", name="S_gen")
     s_gen.connect(j="i")
-    H = NeuronGroup(4, "dx/dt = (Isum - x)/(5*ms) : 1\nIsum : 1", method="euler", name="H")
+    H = NeuronGroup(4, "dx/dt = (Isum - x)/(5*ms) : 1\nIsum : 1\ntotal : 1 (shared)",
+                    method="euler", name="H")
+    H.run_regularly("total = 2*total + 1", dt=0.5 * ms, name="H_total")
     s_sum = Synapses(G, H, "Isum_post = v_pre : 1 (summed)", name="S_sum")
     s_sum.connect(p=0.5)
     mons = dict(spikes=SpikeMonitor(G, name="spikes"),
@@ -61,7 +68,7 @@ def _lif_network():
                 rate=PopulationRateMonitor(G, name="rate"),
                 hx=StateMonitor(H, "x", record=True, name="hx"))
     net = Network(P, gen, G, s_in, s_rec, s_gen, H, s_sum, *mons.values())
-    return net, {"G": G, "H": H, "S_rec": s_rec}, mons
+    return net, {"G": G, "H": H, "S_rec": s_rec, "S_in": s_in}, mons
 
 
 class _CountSpikes:
@@ -110,6 +117,8 @@ def _case_lif():
             spikes=sim.monitor_data(mons["spikes"]),
             v_end=np.asarray(sim.get_states(groups["G"], "v")),
             w_end=np.asarray(sim.get_states(groups["S_rec"], "w")),
+            stdp_w=np.asarray(sim.get_states(groups["S_in"], "w")),
+            total=np.asarray(sim.get_states(groups["H"], "total")),
             listened=listener.spikes, facts=sim.kernel_facts)
     cpu, gpu = out["cpu"], out["cuda"]
     net, groups, mons = _lif_network()
@@ -120,7 +129,10 @@ def _case_lif():
     single = dict(i=np.asarray(mons["spikes"].i[:]), t=np.asarray(mons["spikes"].t_[:]),
                   v=np.asarray(mons["state"].v[:]).T, v_end=np.asarray(groups["G"].v[:]))
     return {
-        "max_diff": max(_diff(cpu[k], gpu[k]) for k in ("v", "ge", "x", "rate", "v_end", "w_end")),
+        "max_diff": max(_diff(cpu[k], gpu[k]) for k in ("v", "ge", "x", "rate", "v_end", "w_end",
+                                                         "stdp_w", "total")),
+        "stdp_changed": bool(np.any(np.abs(np.diff(cpu["stdp_w"], axis=0)) > 0)),
+        "total": [float(cpu["total"][b, 0]) for b in range(2)],
         "same_spikes": all(np.array_equal(cpu["spikes"][k][b], gpu["spikes"][k][b])
                            for k in ("i", "t") for b in range(2))
         and np.array_equal(cpu["spikes"]["count"], gpu["spikes"]["count"]),
@@ -335,14 +347,19 @@ def test_lif_batched_agrees_with_cpu(sim_results):
     assert r["same_spikes"] and min(r["n_spikes"]) > 5 and r["copies_differ"]
     assert r["listened"][0] == r["listened"][1] == sum(r["n_spikes"])
     assert r["rate_rows"] == 50
+    assert r["stdp_changed"] and r["total"] == [2.0 ** 10 - 1] * 2  # 10 ticks of 2*total + 1
 
 
 def test_delivery_modes(sim_results):
     modes = _ok(sim_results["lif"])["modes"]
-    assert modes["S_in:synapses"] == modes["S_gen:synapses"] == "atomic"  # ge += w: order-free
-    assert modes["S_rec:synapses"] == "serial"  # v_post = 0.9*v_post + w: Brian2's order
-    assert modes["G:threshold"] == modes["G:stateupdate"] == modes["G:reset"] == "parallel"
-    assert modes["poisson:threshold"] == modes["S_sum:summed_variable"] == "parallel"
+    # accumulating into the target (ge += w) is order-free: atomic adds
+    assert modes["S_in_pre"] == modes["S_gen_pre"] == "atomic"
+    assert modes["S_in_post"] == "parallel"  # writes only its own synapses
+    assert modes["S_rec_pre"] == "serial"  # v_post = 0.9*v_post + w: Brian2's order
+    assert modes["H_total"] == "serial"  # stores into a shared variable
+    assert (modes["G_stateupdater"] == modes["G_spike_thresholder"]
+            == modes["G_spike_resetter"] == modes["poisson_spike_thresholder"] == "parallel")
+    assert modes["S_sum_summed_variable_Isum_post"] == "parallel"
 
 
 def test_unbatched_run_is_copy_zero(sim_results):
@@ -356,8 +373,9 @@ def test_astrocyte_network_agrees_with_cpu(sim_results):
     r = _ok(sim_results["astro"])
     assert r["max_rel"] <= TOL and r["same_spikes"]
     assert min(r["n_spikes"][0]) > 5 and min(r["n_spikes"][1]) > 0  # neurons and astrocytes
-    assert r["modes"]["syn:synapses"] == "atomic"
-    assert r["modes"]["gap:summed_variable"] == r["modes"]["astro:threshold"] == "parallel"
+    assert r["modes"]["syn_pre"] == "atomic"
+    assert (r["modes"]["gap_summed_variable_J_gap_post"] == r["modes"]["astro_spike_thresholder"]
+            == "parallel")
 
 
 def test_nan_reported_like_cpu(sim_results):

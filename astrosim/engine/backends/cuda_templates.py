@@ -51,7 +51,10 @@ def _serial(body):
 
 
 def _record(table, block, mode):
-    table.facts.setdefault("cuda_modes", {})[f"{block.owner}:{block.template}"] = mode
+    """Note how a block runs: ``facts['cuda_modes'][<code object name>] = mode`` (Brian2's
+    name without its ``_codeobject_<n>`` ending: ``G_stateupdater``, ``S_pre``)."""
+    name = re.sub(r"_codeobject(_\d+)?$", "", block.codeobj.name)
+    table.facts.setdefault("cuda_modes", {})[name] = mode
 
 
 def _strided(body, loop_var, where):
