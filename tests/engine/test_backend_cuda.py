@@ -410,6 +410,21 @@ def test_unknown_backend_and_sequential_stream_refused():
     assert sim.options.rng == "counter"
 
 
+def test_no_device_is_a_clear_error():
+    """Without a GPU (and without the simulator) the run stops with one line saying so."""
+    from numba import config, cuda
+    from brian2 import Network, NeuronGroup, ms
+
+    import astrosim
+    from astrosim.engine.errors import UnsupportedFeatureError
+
+    if config.ENABLE_CUDASIM or cuda.is_available():
+        pytest.skip("a CUDA device (or the simulator) is present")
+    net = Network(NeuronGroup(2, "dv/dt = -v/ms : 1", method="euler", name="nodevice"))
+    with pytest.raises(UnsupportedFeatureError, match="without a usable CUDA device"):
+        astrosim.Simulator(net, backend="cuda").run(0.1 * ms)
+
+
 def test_atomic_rewrite_rules():
     from astrosim.engine.backends.cuda_atomics import atomic_rewrite
 
