@@ -425,6 +425,22 @@ def test_no_device_is_a_clear_error():
         astrosim.Simulator(net, backend="cuda").run(0.1 * ms)
 
 
+def test_user_function_refused():
+    from brian2 import Network, NeuronGroup, check_units, ms
+
+    import astrosim
+    from astrosim.engine.errors import UnsupportedFeatureError
+
+    @check_units(x=1, result=1)
+    def squash(x):
+        return x / (1 + abs(x))
+
+    G = NeuronGroup(2, "dv/dt = (squash(v) - v)/ms : 1", method="euler", name="with_function",
+                    namespace={"squash": squash})
+    with pytest.raises(UnsupportedFeatureError, match="function 'squash'"):
+        astrosim.Simulator(Network(G), backend="cuda").run(0.1 * ms)
+
+
 def test_atomic_rewrite_rules():
     from astrosim.engine.backends.cuda_atomics import atomic_rewrite
 

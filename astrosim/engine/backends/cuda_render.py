@@ -22,6 +22,8 @@ __all__ = ["CudaKernelBuilder", "cuda_options"]
 #: the engine's names that only CUDA kernels use (kernel-wide: never renamed per block)
 CUDA_SHARED = tuple(K.reserved(n) for n in ("tid", "nth", "cuda"))
 _ATTR_CALL = re.compile(r"\b(" + K.NP + "|" + K.RT + r")\.(\w+)\b")
+_USER_FUNCTION = re.compile(r"\b" + re.escape(getattr(K, "USER_FUNCTION", K.reserved("uf_")))
+                            + r"(\w+)\(")
 
 
 def cuda_options(options):
@@ -47,6 +49,11 @@ class CudaKernelBuilder(ModuleBuilder):
         self.owners = []  # Brian2 object of each call (error messages)
 
     def code_object(self, block):
+        # user-defined Python functions are compiled for the CPU only (no device version)
+        m = _USER_FUNCTION.search(block.scalar_code + "\n" + block.vector_code)
+        if m:
+            raise UnsupportedFeatureError(block.owner, "the user-defined function "
+                                          f"'{m.group(1)}' on the cuda back end")
         render = CUDA_TEMPLATES.get(block.template)
         if render is None:
             raise UnsupportedFeatureError(block.owner, f"code template '{block.template}' on "
