@@ -51,6 +51,8 @@ class EngineOptions:
         Monitor buffer bytes held per chunk.
     cache_dir : str or None
         Kernel cache directory (default ``~/.cache/astrosim/kernels``).
+    cuda_threads : int
+        Threads per block on the cuda back end (one block per batch copy; 1 to 1024).
     """
 
     parallel_min_size: int = 20000
@@ -64,6 +66,7 @@ class EngineOptions:
     chunk_seconds: float = 0.5
     chunk_bytes: int = 32 * 2 ** 20
     cache_dir: str = None
+    cuda_threads: int = 128
 
     def __post_init__(self):
         if self.rng not in RNG_KINDS:
@@ -73,6 +76,9 @@ class EngineOptions:
                              f"{self.parallel_min_size!r}")
         if self.chunk_seconds <= 0 or self.chunk_bytes <= 0:
             raise ValueError("EngineOptions.chunk_seconds and chunk_bytes must be positive")
+        if int(self.cuda_threads) != self.cuda_threads or not 1 <= self.cuda_threads <= 1024:
+            raise ValueError("EngineOptions.cuda_threads must be an integer from 1 to 1024, "
+                             f"got {self.cuda_threads!r}")
 
     @property
     def threads_from(self):
@@ -103,6 +109,8 @@ class EngineOptions:
             kw["compiled_connect_min_pairs"] = int(env["ASTROSIM_COMPILED_CONNECT_MIN_PAIRS"])
         if "ASTROSIM_RNG" in env:
             kw["rng"] = env["ASTROSIM_RNG"]
+        if "ASTROSIM_CUDA_THREADS" in env:
+            kw["cuda_threads"] = int(env["ASTROSIM_CUDA_THREADS"])
         if env.get("ASTROSIM_CACHE_DIR"):
             kw["cache_dir"] = env["ASTROSIM_CACHE_DIR"]
         return cls(**kw)

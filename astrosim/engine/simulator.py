@@ -24,7 +24,6 @@ from .monitors import MonitorBuffer
 from .options import EngineOptions, resolve
 from .prepare import capture, check_duration, check_objects, owner_group
 from .queue import PathwayQueue
-from .render import ModuleBuilder
 from .state import BatchedState
 
 __all__ = ["Simulator"]
@@ -49,6 +48,9 @@ class Simulator(BatchedState, ChunkLoop):
         Engine settings (default: ``astrosim.engine.default_options()``, i.e. the
         environment at import); keyword ``overrides`` (``precise_math=True``, ...) replace
         single fields.
+    backend : {"cpu", "cuda"}
+        Where the kernel runs: ``"cpu"`` (default; numba on CPU threads) or ``"cuda"`` (one
+        GPU through numba.cuda; always counter-based random streams, ``rng='counter'``).
 
     Attributes
     ----------
@@ -61,11 +63,22 @@ class Simulator(BatchedState, ChunkLoop):
     """
 
     def __init__(self, network, *, batch=None, seed=None, keep_in_monitors=True, options=None,
-                 **overrides):
+                 backend="cpu", **overrides):
         if batch is not None and (int(batch) != batch or batch < 1):
             raise ValueError(f"batch must be a positive integer or None, got {batch!r}")
         if seed is not None and (int(seed) != seed or seed < 0):
             raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+        from .backends import BACKENDS
+
+        if backend not in BACKENDS:
+            raise ValueError(f"Simulator of network '{getattr(network, 'name', network)}': "
+                             f"unknown backend {backend!r}; known: "
+                             f"{', '.join(map(repr, BACKENDS))}")
+        if backend == "cuda" and overrides.get("rng", "counter") != "counter":
+            raise UnsupportedFeatureError(getattr(network, "name", "Simulator"),
+                                          f"rng={overrides['rng']!r} on the cuda back end "
+                                          "(it draws from counter-based streams, rng='counter')")
+        self.backend_name = backend
         self.options = resolve(options, **overrides)
         self.network = network
         self.batch = None if batch is None else int(batch)
@@ -95,8 +108,10 @@ class Simulator(BatchedState, ChunkLoop):
     def options(self, options):
         if not isinstance(options, EngineOptions):
             raise TypeError(f"options must be an EngineOptions, got {type(options).__name__}")
+        if getattr(self, "backend_name", "cpu") == "cuda":
+            options = options.replace(rng="counter")  # the only stream kind on a GPU
         self._options = options
-        self.backend = backend_for(options)
+        self.backend = backend_for(options, getattr(self, "backend_name", "cpu"))
 
     # -- per-copy values and results -----------------------------------------------------
     def run(self, duration, namespace=None, report=None, listeners=(), level=0,
@@ -170,6 +185,9 @@ class Simulator(BatchedState, ChunkLoop):
         with _objects_frozen():
             kernel.call(0, 0)
         self.timings["compile"] += time.perf_counter() - t_comp
+        finish = getattr(module, "finish", None)
+        if finish is not None:  # a device back end: its state comes back as the run ends
+            listeners = (_RunEndHook(finish),) + tuple(listeners)
         try:
             with interrupts.guarded():
                 self._loop(kernel, clocks, monbufs, builder, duration_s, report, report_period,
@@ -194,7 +212,7 @@ class Simulator(BatchedState, ChunkLoop):
 
     def _build(self, captured):
         device = get_device()
-        builder = ModuleBuilder(device, self.B, self.options, self.backend.policy(self.B))
+        builder = self.backend.make_builder(device, self.B)
         clocks = sorted({obj.clock for obj, _ in captured}, key=lambda c: (c.dt_, c.name))
         cindex = {c: k for k, c in enumerate(clocks)}
         builder.batch_params = {}
@@ -271,6 +289,22 @@ class Simulator(BatchedState, ChunkLoop):
         if missing:
             raise RuntimeError(f"internal error: no value for kernel arrays {missing}")
         return arrays
+
+
+class _RunEndHook:
+    """A first listener calling ``finish`` when the run ends (before the user's listeners)."""
+
+    def __init__(self, finish):
+        self.finish = finish
+
+    def on_run_start(self, sim, duration):
+        pass
+
+    def on_chunk(self, sim, data, t_end):
+        pass
+
+    def on_run_end(self, sim):
+        self.finish()
 
 
 @contextlib.contextmanager

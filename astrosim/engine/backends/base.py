@@ -41,6 +41,12 @@ class Backend:
         """The :class:`ParallelPolicy` for ``batch`` copies under these options."""
         raise NotImplementedError
 
+    def make_builder(self, device, batch):
+        """The kernel table the templates render into (the CPU ``ModuleBuilder`` here)."""
+        from ..render import ModuleBuilder
+
+        return ModuleBuilder(device, batch, self.options, self.policy(batch))
+
     def assemble(self, builder, *, batch, profile, arrays):
         """Module source of the kernel described by ``builder``; returns ``(source, args)``."""
         raise NotImplementedError
