@@ -55,8 +55,11 @@ def settings_for(task, preset=None):
     return base
 
 
-def load_task_data(task, device, *, limit=None, limit_test=None, data_options=None, source=None):
+def load_task_data(task, device, *, limit=None, limit_test=None, data_options=None, source=None, partition=None):
     """Build the device-resident dataset of ``task``; returns ``(data, meta)``.
+
+    ``partition=(rank, world)`` (a DDP rank, world > 1) keeps only that rank's share on ``device``
+    (:mod:`astrosim.train.sharded`).
 
     ``source`` points at local files instead of the cache: a ``reviews.json`` (imdb), a folder of
     IDX files (fashion-mnist), of address texts (sotu), of WikiText token files (wikitext2) or of
@@ -64,6 +67,13 @@ def load_task_data(task, device, *, limit=None, limit_test=None, data_options=No
     """
     from astrosim.train.batches import ClassificationData, LanguageModelData
 
+    if partition is not None and int(partition[1]) > 1:
+        from functools import partial
+
+        from astrosim.train import sharded
+
+        ClassificationData = partial(sharded.ShardedClassificationData, partition=partition)  # noqa: N806
+        LanguageModelData = partial(sharded.ShardedLanguageModelData, partition=partition)  # noqa: N806
     opts = dict(data_options or {})
     if task == "imdb":
         from astrosim.data.imdb import load_imdb, prepare_imdb
