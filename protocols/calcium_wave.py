@@ -181,7 +181,7 @@ def run_batch(param_sets, *, seed=None):
     if np.any(np.asarray(bias) != np.asarray(bias)[0]):
         table = np.zeros((len(param_sets), first["n_cells"]))
         table[:, stimulated] = np.asarray(bias)
-        values.append((cells, "I_bias", table * umolar / float(umolar)))
+        values.append((cells, "I_bias", Quantity(table, dim=umolar.dim)))
     sim = run_network([cells, junctions, monitor], first["duration"], engine="astrosim", seed=seed,
                       batch=len(param_sets), batch_values=values)
     data = sim.monitor_data(monitor)
