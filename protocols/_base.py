@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Parameter", "ProtocolParameterError", "parse_value", "resolve", "run_network", "write_output",
-           "describe_parameters", "protocol_metadata", "value_text", "same_structure", "monitor_arrays", "copy_of"]
+           "describe_parameters", "protocol_metadata", "value_text", "same_structure", "monitor_arrays", "copy_of", "copy_seed"]
 
 
 class _StochasticReleaseOrderNote(logging.Filter):
@@ -234,6 +234,15 @@ def same_structure(protocol, param_sets, batch_parameters):
         if p.get("engine", "astrosim") != "astrosim":
             raise ValueError(f"{protocol}: run_batch runs on the astrosim engine")
     return first
+
+
+def copy_seed(seed, k):
+    """The seed with which an unbatched run gets the random streams of batch copy ``k`` of a run seeded ``seed``."""
+    if seed is None:
+        return None
+    from astrosim.sweep.seeds import MASK, STRIDE
+
+    return (int(seed) + STRIDE * int(k)) & MASK
 
 
 def monitor_arrays(sim, monitor):
