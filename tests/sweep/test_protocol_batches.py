@@ -12,7 +12,8 @@ from astrosim.sweep import Model, SweepInputError, make_axes
 from astrosim.sweep.plan import plan_tasks
 from astrosim.sweep.runners import ModelRunner, ProtocolRunner, _release_previous_networks, _seed_build
 
-BATCHED = {"calcium_vs_frequency", "release_probability", "stdp_window", "calcium_wave"}
+BATCHED = {"calcium_vs_frequency", "release_probability", "stdp_window", "calcium_wave", "calcium_oscillations",
+           "gliotransmission"}
 
 
 def test_which_protocols_run_a_chunk_as_one_batched_run():
@@ -33,6 +34,14 @@ def test_structural_axes_split_the_chunks_and_per_copy_axes_share_them():
     assert [t["indices"] for t in tasks] == [[0, 1, 2, 3], [4, 5, 6, 7]]
     # one stream number per point: the seeds of a chunk's points are consecutive copies
     assert len({s for t in tasks for s in t["seeds"]}) == 8
+
+
+def _same(a, b):
+    """Equal numbers (NaN equal to NaN), or equal text."""
+    try:
+        return np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float), equal_nan=True)
+    except (TypeError, ValueError):
+        return repr(a) == repr(b)
 
 
 def _direct(module, fixed, point, seed, build_seed):
@@ -79,6 +88,51 @@ def test_release_probability_sweep_equals_each_point_run_alone(tmp_path):
                            ["neuron_rate_Hz", "mean_AG_uM", "mean_PR", "max_Ca_uM"], 2)
     rates = res.raw("neuron_rate_Hz").mean(axis=-1)
     assert np.all(rates[1] > rates[0])  # 20 Hz input drives the neurons harder than 5 Hz in every column
+
+
+def test_calcium_oscillations_sweep_equals_each_point_run_alone(tmp_path):
+    fixed = {"duration": "60*second", "analysis_window": "30*second"}
+    grid = ["k3_values=0.1*umolar,0.05*umolar", "ip3_values=0.5*umolar,0.8*umolar"]
+    res = astrosim.sweep("calcium_oscillations", dict(g.split("=") for g in grid), fixed=fixed, workers=0, seed=1,
+                         out=tmp_path / "osc", progress=False)
+    assert res.complete and res.shape == (2, 2)
+    runner = ProtocolRunner("calcium_oscillations", fixed)
+    tasks, _ = plan_tasks(runner, make_axes(grid), 1, workers=0)
+    assert [t["indices"] for t in tasks] == [[0, 1, 2, 3]]  # k3 and the level vary per copy: one batched run
+    module = runner.module
+    for point, seed, build, index in zip(tasks[0]["points"], tasks[0]["seeds"], tasks[0]["build_seeds"],
+                                         tasks[0]["indices"]):
+        direct = _direct(module, fixed, point, seed, build)
+        key = f"k3={float(np.asarray(point['k3_values']) / 1e-3):g}"
+        at = np.unravel_index(index, res.shape)
+        for name in (f"{key} amplitude (uM)", f"{key} period (s)"):
+            got = np.asarray(res.raw(name)[at], dtype=float).ravel()
+            want = np.asarray(direct[name], dtype=float).ravel()
+            assert np.array_equal(got[: want.size], want, equal_nan=True), (point, name)
+    assert len(set(np.round(res.raw("k3=0.1 amplitude (uM)")[0].ravel(), 6))) == 2  # the level acts per copy
+
+
+def test_gliotransmission_batches_equal_each_set_run_alone():
+    from astrosim.protocols import gliotransmission as glio
+    from astrosim.protocols._base import resolve
+
+    base = {"sweep_duration": "1*second", "sweep_transient": "0.5*second", "steps_duration": "0.2*second",
+            "steps_copies": "3", "delays": "[10, 100]*ms", "sweep_repeats": "2"}
+    sets = [resolve(glio.PARAMETERS, {**base, **extra}, glio.NAME) for extra in
+            ({"sweep_rates": "[1, 10]*Hz"},  # the second: other Gamma_S, rate count and rate steps
+             {"sweep_rates": "[5]*Hz", "gamma_values": "[0.1, 0.3, 0.5, 0.7, 0.9]", "steps_rates": "[1, 10, 30, 5]*Hz"})]
+    assert ProtocolRunner("gliotransmission").structure_of(sets[0]) == ProtocolRunner("gliotransmission").structure_of(sets[1])
+    batched = glio.run_batch(sets, seed=77)
+    offset = 0
+    for p, got in zip(sets, batched):
+        _release_previous_networks()
+        gc.collect()
+        want = glio.run(p, seed=(77 + 4 * offset))["summary"]
+        offset += glio.copies(p)
+        assert want.keys() == got.keys()
+        for key in want:
+            assert _same(want[key], got[key]), key
+    assert batched[0]["ppr"] != batched[1]["ppr"]  # Gamma_S per copy took effect
 
 
 def _synaptic_constant_build(g):
