@@ -147,3 +147,28 @@ def test_a_per_copy_constant_of_synapses_code_is_refused():
     runner = ModelRunner(_synaptic_constant_build, 1 * ms)
     with pytest.raises(SweepInputError, match="cannot vary per copy"):
         runner.run_chunk([{"g": 1.0}, {"g": 2.0}], [1, 5], [0, 0])
+
+
+def test_run_batch_refuses_sets_that_differ_in_a_structural_parameter():
+    from astrosim.protocols import release_probability
+    from astrosim.protocols._base import resolve
+
+    sets = [resolve(release_probability.PARAMETERS, {"duration": d}, "release_probability")
+            for d in ("150*second", "200*second")]
+    with pytest.raises(ValueError, match="run_batch needs equal 'duration'"):
+        release_probability.run_batch(sets, seed=1)
+
+
+def test_a_folder_from_before_a_protocol_was_batched_is_a_different_sweep(tmp_path):
+    from astrosim.sweep.store import index_record, prepare_folder, write_index
+
+    runner = ProtocolRunner("calcium_wave", {"n_cells": 6})
+    axes = make_axes(["O_delta=0.4*umolar/second,0.6*umolar/second"])
+    runner.check(axes)
+    tasks, chunk = plan_tasks(runner, axes, 0, workers=0)
+    record = index_record(runner, axes, 0, chunk, tasks)
+    old = dict(record, target={k: v for k, v in record["target"].items() if k != "batch_parameters"})
+    write_index(tmp_path / "old", old)
+    with pytest.raises(SweepInputError, match="holds a different sweep \\(its target differ"):
+        prepare_folder(tmp_path / "old", record)
+    assert prepare_folder(tmp_path / "old", old) == chunk  # the same sweep is accepted
