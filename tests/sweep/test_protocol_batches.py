@@ -77,6 +77,7 @@ def test_calcium_wave_sweep_equals_each_point_run_alone(tmp_path):
     assert np.all(arrival[:, 1] < arrival[:, 0]) and arrival[0, 0] != arrival[1, 0]  # both per-copy axes act
 
 
+@pytest.mark.slow  # compiles batched kernels of a large network (1-2.5 min with an empty cache)
 def test_release_probability_sweep_equals_each_point_run_alone(tmp_path):
     fixed = {"duration": "2*second", "average_from": "1*second"}
     grid = {"rate": "5*Hz,20*Hz", "glu_latch": "0,1"}
@@ -112,15 +113,17 @@ def test_calcium_oscillations_sweep_equals_each_point_run_alone(tmp_path):
     assert len(set(np.round(res.raw("k3=0.1 amplitude (uM)")[0].ravel(), 6))) == 2  # the level acts per copy
 
 
+@pytest.mark.slow  # compiles batched kernels of a large network (1-2.5 min with an empty cache)
 def test_gliotransmission_batches_equal_each_set_run_alone():
     from astrosim.protocols import gliotransmission as glio
     from astrosim.protocols._base import resolve
 
-    base = {"sweep_duration": "1*second", "sweep_transient": "0.5*second", "steps_duration": "0.2*second",
-            "steps_copies": "3", "delays": "[10, 100]*ms", "sweep_repeats": "2"}
+    # the rate steps (a network per set, run with the set's seed: copy_seed) are left out to save compiling
+    base = {"sweep_duration": "1*second", "sweep_transient": "0.5*second", "steps_duration": "0*second",
+            "delays": "[10, 100]*ms", "sweep_repeats": "2"}
     sets = [resolve(glio.PARAMETERS, {**base, **extra}, glio.NAME) for extra in
-            ({"sweep_rates": "[1, 10]*Hz"},  # the second: other Gamma_S, rate count and rate steps
-             {"sweep_rates": "[5]*Hz", "gamma_values": "[0.1, 0.3, 0.5, 0.7, 0.9]", "steps_rates": "[1, 10, 30, 5]*Hz"})]
+            ({"sweep_rates": "[1, 10]*Hz"},  # the second: other Gamma_S and rate count
+             {"sweep_rates": "[5]*Hz", "gamma_values": "[0.1, 0.3, 0.5, 0.7, 0.9]"})]
     assert ProtocolRunner("gliotransmission").structure_of(sets[0]) == ProtocolRunner("gliotransmission").structure_of(sets[1])
     batched = glio.run_batch(sets, seed=77)
     offset = 0
@@ -147,6 +150,16 @@ def test_a_per_copy_constant_of_synapses_code_is_refused():
     runner = ModelRunner(_synaptic_constant_build, 1 * ms)
     with pytest.raises(SweepInputError, match="cannot vary per copy"):
         runner.run_chunk([{"g": 1.0}, {"g": 2.0}], [1, 5], [0, 0])
+
+
+def test_copy_seed_gives_an_unbatched_run_the_stream_of_a_batch_copy():
+    from astrosim.engine.runtime import seed_states
+    from astrosim.protocols._base import copy_seed
+    from astrosim.sweep.seeds import chunk_seed
+
+    assert copy_seed(chunk_seed(3, 10), 5) == chunk_seed(3, 15)
+    assert np.array_equal(seed_states(copy_seed(99, 2), 1)[0], seed_states(99, 3)[2])
+    assert copy_seed(None, 4) is None
 
 
 def test_run_batch_refuses_sets_that_differ_in_a_structural_parameter():
