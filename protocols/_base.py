@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Parameter", "ProtocolParameterError", "parse_value", "resolve", "run_network", "write_output",
-           "describe_parameters", "protocol_metadata", "value_text"]
+           "describe_parameters", "protocol_metadata", "value_text", "same_structure", "monitor_arrays", "copy_of", "copy_seed"]
 
 
 class _StochasticReleaseOrderNote(logging.Filter):
@@ -221,6 +221,57 @@ def run_network(objects, duration, *, engine="brian2", seed=None, batch=None, ba
         sim.set_batch_values(obj, varname, values)
     sim.run(duration, report=report, listeners=list(listeners))
     return sim
+
+
+def same_structure(protocol, param_sets, batch_parameters):
+    """The first of ``param_sets`` after checking that the sets differ only in ``batch_parameters``
+    (what one batched engine run can vary per copy) and run on the astrosim engine."""
+    first = param_sets[0]
+    for p in param_sets:
+        for key, value in p.items():
+            if key not in batch_parameters and repr(value) != repr(first[key]):
+                raise ValueError(f"{protocol}: run_batch needs equal {key!r} in every set ({first[key]!r}, {value!r})")
+        if p.get("engine", "astrosim") != "astrosim":
+            raise ValueError(f"{protocol}: run_batch runs on the astrosim engine")
+    return first
+
+
+def copy_seed(seed, k):
+    """The seed with which an unbatched run gets the random streams of batch copy ``k`` of a run seeded ``seed``."""
+    if seed is None:
+        return None
+    from astrosim.sweep.seeds import MASK, STRIDE
+
+    return (int(seed) + STRIDE * int(k)) & MASK
+
+
+def monitor_arrays(sim, monitor):
+    """Recorded values of ``monitor`` in the form of ``Simulator.monitor_data`` (SI floats, a leading copy axis).
+
+    ``sim`` is the astrosim ``Simulator`` of the run, or None after a Brian2 run (one copy).
+    """
+    if sim is not None:
+        return sim.monitor_data(monitor)
+    from brian2.monitors.spikemonitor import EventMonitor
+
+    if isinstance(monitor, EventMonitor):
+        out = {}
+        for name in (monitor.record_variables if monitor.record else []):
+            arr = np.empty(1, dtype=object)
+            arr[0] = np.asarray(monitor.variables[name].get_value()).copy()
+            out[name] = arr
+        out["count"] = np.asarray(monitor.variables["count"].get_value())[None].copy()
+        return out
+    out = {"t": np.asarray(monitor.variables["t"].get_value()).copy()}
+    for name in monitor.record_variables:
+        out[name] = np.asarray(monitor.variables[name].get_value())[None].copy()
+    return out
+
+
+def copy_of(data, b):
+    """Batch copy ``b`` of ``monitor_arrays`` data, still with a leading axis of length one."""
+    shared = lambda k, v: k == "t" and np.asarray(v).dtype != object  # noqa: E731  (sample times of a StateMonitor)
+    return {k: v if shared(k, v) else v[b : b + 1] for k, v in data.items()}
 
 
 def value_text(value):

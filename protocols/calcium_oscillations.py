@@ -9,15 +9,15 @@ inside the grid brackets (:func:`locate_edges`, batched runs) and compared with 
 Hopf and fold points from linear stability (:func:`rest_state_bifurcations`).
 """
 import numpy as np
-from brian2 import StateMonitor, ms, second, umolar
+from brian2 import Quantity, StateMonitor, ms, second, umolar
 
 from astrosim.models.astrocytes import gchi, li_rinzel
 
-from ._base import Parameter, resolve, run_network, write_output
+from ._base import Parameter, copy_of, monitor_arrays, resolve, run_network, same_structure, write_output
 
 __all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "measure", "locate_edges", "oscillation_amplitudes",
-           "rest_state_bifurcations",
-           "TABLE_8_1", "TABLE_8_1_EDGES"]
+           "rest_state_bifurcations", "TABLE_8_1", "TABLE_8_1_EDGES", "BATCH_PARAMETERS", "structure", "copies",
+           "run_batch"]
 
 NAME = "calcium_oscillations"
 SUMMARY = "Li-Rinzel / G-ChI Ca2+ oscillation window, period and amplitude vs IP3 (or agonist), both k3 values"
@@ -70,12 +70,20 @@ def measure(t, trace, min_amplitude):
     return float(np.mean(np.diff(t[peaks]))), amplitude
 
 
-def run(overrides=None, *, seed=None, out=None, report=None):
-    """Sweep the levels for every k3; returns periods (s) and amplitudes (uM) and table comparisons."""
-    p = resolve(PARAMETERS, overrides or {}, NAME)
+def validate(p):
+    """Refuse resolved values that do not fit together; returns ``p``."""
     if p["analysis_window"] >= p["duration"]:
         raise ValueError(f"{NAME}: analysis_window must be shorter than duration")
-    levels = p["ip3_values"] if p["model"] == "li_rinzel" else p["agonist_values"]
+    return p
+
+
+def _levels(p):
+    return p["ip3_values"] if p["model"] == "li_rinzel" else p["agonist_values"]
+
+
+def _build(p):
+    """One group of cells per k3 (one cell per level) and its Ca2+ monitor."""
+    levels = _levels(p)
     groups, monitors = [], {}
     for index, k3 in enumerate(p["k3_values"]):
         if p["model"] == "li_rinzel":
@@ -86,15 +94,73 @@ def run(overrides=None, *, seed=None, out=None, report=None):
             group.Y_S = levels
         monitors[f"calcium_k3_{index}"] = StateMonitor(group, "C", record=True, dt=50 * ms, name=f"calcium_k3_{index}")
         groups.append(group)
-    run_network(groups + list(monitors.values()), p["duration"], engine=p["engine"], seed=seed, report=report)
-    levels_uM = np.asarray(levels / umolar, dtype=float)
+    return groups, monitors
+
+
+def run(overrides=None, *, seed=None, out=None, report=None):
+    """Sweep the levels for every k3; returns periods (s) and amplitudes (uM) and table comparisons."""
+    p = validate(resolve(PARAMETERS, overrides or {}, NAME))
+    groups, monitors = _build(p)
+    sim = run_network(groups + list(monitors.values()), p["duration"], engine=p["engine"], seed=seed, report=report)
+    result = _summarise(p, [monitor_arrays(sim, m) for m in monitors.values()])
+    result["monitors"] = monitors
+    if out is not None:
+        write_output(out, monitors, protocol=NAME, params=p, summary=result["summary"], seed=seed)
+    return result
+
+
+#: Parameters that may differ between the parameter sets of one batched run (``run_batch``, sweeps): the levels and
+#: k3 values (per-copy state and constants of the cells; their counts must agree, see :func:`structure`) and what
+#: only the analysis and the per-set edge search use.
+BATCH_PARAMETERS = ("ip3_values", "agonist_values", "k3_values", "analysis_window", "min_amplitude", "edge_rounds",
+                    "edge_points")
+
+
+def structure(p):
+    """What else must agree for sets to share a batched run: the number of groups and of cells per group."""
+    return len(_levels(p)), len(p["k3_values"])
+
+
+def copies(p):
+    """Batch copies one parameter set takes: one (every k3 group and level is a cell of that copy)."""
+    return 1
+
+
+def run_batch(param_sets, *, seed=None):
+    """Parameter sets that differ only in :data:`BATCH_PARAMETERS` (with equal counts) as one batched run.
+
+    The grid run is one batched run (one copy per set); the edge search that follows depends on each
+    set's own result and runs per set, as in :func:`run`. Returns one summary dict per set.
+    """
+    first = same_structure(NAME, param_sets, BATCH_PARAMETERS)
+    for p in param_sets:
+        validate(p)
+        if structure(p) != structure(first):
+            raise ValueError(f"{NAME}: run_batch needs the same number of levels and k3 values in every set")
+    groups, monitors = _build(first)
+    values = []
+    for index, group in enumerate(groups):
+        k3 = Quantity([p["k3_values"][index] for p in param_sets])
+        if np.any(np.asarray(k3) != np.asarray(k3)[0]):  # equal values keep the kernel of a plain run
+            values.append((group, "k3", k3))
+        levels = np.stack([np.asarray(_levels(p), dtype=float) for p in param_sets])
+        if np.any(levels != levels[0]):
+            values.append((group, "I" if first["model"] == "li_rinzel" else "Y_S", Quantity(levels, dim=umolar.dim)))
+    sim = run_network(groups + list(monitors.values()), first["duration"], engine="astrosim", seed=seed,
+                      batch=len(param_sets), batch_values=values)
+    data = [sim.monitor_data(m) for m in monitors.values()]
+    return [_summarise(p, [copy_of(d, b) for d in data])["summary"] for b, p in enumerate(param_sets)]
+
+
+def _summarise(p, data):
+    """Period and amplitude per level and k3, the table comparisons and the located window edges of one set."""
+    levels_uM = np.asarray(_levels(p) / umolar, dtype=float)
     sweeps = []
-    for index, k3 in enumerate(p["k3_values"]):
-        mon = monitors[f"calcium_k3_{index}"]
-        t = np.asarray(mon.t / second)
+    for k3, recorded in zip(p["k3_values"], data):
+        t = np.asarray(recorded["t"])
         keep = t >= float((p["duration"] - p["analysis_window"]) / second)
-        calcium = np.asarray(mon.C / umolar)
-        stats = [measure(t[keep], calcium[c, keep], float(p["min_amplitude"] / umolar)) for c in range(len(levels))]
+        calcium = np.asarray(recorded["C"][0]).T / float(umolar)
+        stats = [measure(t[keep], calcium[c, keep], float(p["min_amplitude"] / umolar)) for c in range(len(levels_uM))]
         period = np.array([s[0] for s in stats])
         sweeps.append({"k3_uM": float(k3 / umolar), "levels_uM": levels_uM, "period_s": period,
                        "amplitude_uM": np.array([s[1] for s in stats]), "t": t, "calcium": calcium})
@@ -123,10 +189,7 @@ def run(overrides=None, *, seed=None, out=None, report=None):
             table = TABLE_8_1_EDGES.get(round(sweep["k3_uM"], 6))
             if table and len(found) == 2:
                 summary[f"{key} edges - table 8.1 (uM)"] = [round(float(e["edge"] - t), 5) for e, t in zip(found, table)]
-    result = {"protocol": NAME, "params": p, "sweeps": sweeps, "summary": summary, "monitors": monitors}
-    if out is not None:
-        write_output(out, monitors, protocol=NAME, params=p, summary=summary, seed=seed)
-    return result
+    return {"protocol": NAME, "params": p, "sweeps": sweeps, "summary": summary}
 
 
 def oscillation_amplitudes(k3_uM, ip3_uM, *, duration, window, dt, min_amplitude, engine="astrosim"):

@@ -13,13 +13,15 @@ the Ca2+ front at every cell (a regenerative wave keeps it). Junction fluxes are
 their sum over all cells is zero at every instant.
 """
 import numpy as np
-from brian2 import StateMonitor, ms, second, umeter, umolar
+from brian2 import Quantity, StateMonitor, ms, second, umeter, umolar
 
 from astrosim.models.astrocytes import gap_junction, gchi
 
-from ._base import Parameter, ProtocolParameterError, resolve, run_network, write_output
+from ._base import (Parameter, ProtocolParameterError, copy_of, monitor_arrays, resolve, run_network, same_structure,
+                    write_output)
 
-__all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "build", "analyse", "distances"]
+__all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "build", "analyse", "distances", "BATCH_PARAMETERS",
+           "copies", "run_batch"]
 
 NAME = "calcium_wave"
 SUMMARY = "Ca2+ wave in a gap-junction-coupled G-ChI astrocyte ring/chain (Stimberg 2019 Fig. 5): arrivals, speed"
@@ -145,22 +147,62 @@ def run(overrides=None, *, seed=None, out=None, report=None):
     p = resolve(PARAMETERS, overrides or {}, NAME)
     stimulated = _check(p)
     cells, junctions, monitor = build(p, stimulated)
-    run_network([cells, junctions, monitor], p["duration"], engine=p["engine"], seed=seed, report=report)
-    t = np.asarray(monitor.t / second)
-    calcium = np.asarray(monitor.C / umolar)
+    sim = run_network([cells, junctions, monitor], p["duration"], engine=p["engine"], seed=seed, report=report)
+    result = _summarise(p, stimulated, monitor_arrays(sim, monitor))
+    result["monitors"] = {"wave_state": monitor}
+    if out is not None:
+        write_output(out, result["monitors"], protocol=NAME, params=p, summary=result["summary"], seed=seed)
+    return result
+
+
+#: Parameters that may differ between the parameter sets of one batched run (``run_batch``, sweeps): constants of
+#: the cells, the stimulated cell's clamp target, and what only the analysis uses. The junction constants F and
+#: P_gj are used in the junctions' (Synapses) code, where the engine does not apply per-copy constants (it keeps
+#: copy 0's value), so they stay structural: one run per value.
+BATCH_PARAMETERS = ("I_bias", "F_ex", "O_delta", "threshold", "cell_spacing")
+
+
+def copies(p):
+    """Batch copies one parameter set takes: one ring or chain."""
+    return 1
+
+
+def run_batch(param_sets, *, seed=None):
+    """Parameter sets that differ only in :data:`BATCH_PARAMETERS` as one batched run (one copy each)."""
+    first = same_structure(NAME, param_sets, BATCH_PARAMETERS)
+    stimulated = _check(first)
+    cells, junctions, monitor = build(first, stimulated)
+    values = []
+    for obj, key in ((cells, "F_ex"), (cells, "O_delta")):
+        column = Quantity([p[key] for p in param_sets])
+        if np.any(np.asarray(column) != np.asarray(column)[0]):  # equal values keep the kernel of a plain run
+            values.append((obj, key, column))
+    bias = Quantity([p["I_bias"] for p in param_sets])
+    if np.any(np.asarray(bias) != np.asarray(bias)[0]):
+        table = np.zeros((len(param_sets), first["n_cells"]))
+        table[:, stimulated] = np.asarray(bias)
+        values.append((cells, "I_bias", Quantity(table, dim=umolar.dim)))
+    sim = run_network([cells, junctions, monitor], first["duration"], engine="astrosim", seed=seed,
+                      batch=len(param_sets), batch_values=values)
+    data = sim.monitor_data(monitor)
+    return [_summarise(p, stimulated, copy_of(data, b))["summary"] for b, p in enumerate(param_sets)]
+
+
+def _summarise(p, stimulated, data):
+    """Arrivals, speed and front heights of one copy (``monitor_arrays`` form, SI)."""
+    t = np.asarray(data["t"])
+    uM = float(umolar)
+    calcium = np.asarray(data["C"][0]).T / uM
     distance = distances(p["n_cells"], stimulated, p["topology"])
     fit_below = p["n_cells"] / 2 if p["topology"] == "ring" else None
     arrival, summary = analyse(t, calcium, distance, float(p["threshold"] / umolar),
                                float(p["cell_spacing"] / umeter), fit_below=fit_below)
-    flux_sum = np.asarray(monitor.J_coupling / (umolar / second)).sum(axis=0)
+    flux_sum = (np.asarray(data["J_coupling"][0]).T / float(umolar / second)).sum(axis=0)
     summary.update(stimulated_cell=int(stimulated), n_cells=int(p["n_cells"]), topology=p["topology"],
                    coupling=p["coupling"], cell_spacing_um=float(p["cell_spacing"] / umeter),
                    max_abs_summed_junction_flux_uM_per_s=float(np.abs(flux_sum).max()))
-    result = {"protocol": NAME, "params": p, "t": t, "calcium": calcium, "ip3": np.asarray(monitor.I / umolar),
-              "arrival": arrival, "distance": distance, "summary": summary, "monitors": {"wave_state": monitor}}
-    if out is not None:
-        write_output(out, result["monitors"], protocol=NAME, params=p, summary=summary, seed=seed)
-    return result
+    return {"protocol": NAME, "params": p, "t": t, "calcium": calcium, "ip3": np.asarray(data["I"][0]).T / uM,
+            "arrival": arrival, "distance": distance, "summary": summary}
 
 
 def plot(result, path):

@@ -18,12 +18,12 @@ from brian2 import Hz, NeuronGroup, SpikeGeneratorGroup, StateMonitor, ms, secon
 
 from astrosim.models.synapses import tsodyks_markram
 
-from ._base import Parameter, ProtocolParameterError, resolve, run_network, write_output
+from ._base import Parameter, ProtocolParameterError, copy_seed, resolve, run_network, same_structure, write_output
 from ._gliotransmission_fig4 import (SWEEP_CONDITIONS, campbell_glutamate, fig4_units, plot_steps, rate_steps,
                                      release_reference, steps_summary)
 
 __all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "TABLE_8_2", "SWEEP_CONDITIONS", "release_vs_rate",
-           "release_reference", "rate_steps", "campbell_glutamate"]
+           "release_reference", "rate_steps", "campbell_glutamate", "BATCH_PARAMETERS", "structure", "copies", "run_batch"]
 
 NAME = "gliotransmission"
 SUMMARY = ("paired-pulse ratio with/without gliotransmission vs analytic; release vs input rate without, "
@@ -74,24 +74,32 @@ n_spikes_post += 1
 """
 
 
-def run(overrides=None, *, seed=None, out=None, report=None):
-    """Simulate every (alpha, Gamma_S, delay) combination at once; return PPRs and the analytic values."""
-    p = resolve(PARAMETERS, overrides or {}, NAME)
-    if 0 * second < p["steps_duration"] < 10 * ms:  # checked before anything runs
+def validate(p):
+    """Refuse resolved values that do not fit together (checked before anything runs); returns ``p``."""
+    if 0 * second < p["steps_duration"] < 10 * ms:
         raise ProtocolParameterError(f"{NAME}: parameter 'steps_duration' must be 0 (skip) or at least the 10-ms "
                                      f"sampling step, got {p['steps_duration']}")
+    return p
+
+
+def _combos(p):
+    """Every (alpha, Gamma_S, delay) combination of the paired-pulse part, as three arrays."""
     delays = np.asarray(p["delays"] / ms, dtype=float)
     gammas = np.asarray(p["gamma_values"], dtype=float)
     combos = [(a, g, d) for a in (0.0, 1.0) for g in gammas for d in delays]
-    n = len(combos)
-    alpha = np.array([c[0] for c in combos])
-    gamma = np.array([c[1] for c in combos])
-    delay = np.array([c[2] for c in combos])
+    return tuple(np.array([c[k] for c in combos]) for k in range(3))
+
+
+def _pairs_network(p):
+    """One spike pair per combination into synapses of both kinds of gliotransmission; returns objects,
+    recorder, the synapses by alpha, the monitors and the run time."""
+    alpha, gamma, delay = _combos(p)
+    n = len(alpha)
     start = 5.0  # ms
     times = np.concatenate([np.full(n, start), start + delay]) * ms
     source = SpikeGeneratorGroup(n, np.tile(np.arange(n), 2), times, name="pairs")
     target = NeuronGroup(n, _RECORDER, name="release_recorder")
-    objects, monitors = [source, target], {}
+    objects, monitors, synapses = [source, target], {}, {}
     for a in (0.0, 1.0):  # alpha is a model constant, so one Synapses object per kind of gliotransmission
         index = np.flatnonzero(alpha == a)
         syn = tsodyks_markram.build(source, target, effect=_EFFECT, name=f"tm_alpha{int(a)}", alpha=a,
@@ -100,11 +108,16 @@ def run(overrides=None, *, seed=None, out=None, report=None):
         syn.connect(i=index, j=index)
         syn.x_S = 1.0
         syn.Gamma_S = gamma[index]
+        synapses[a] = (syn, index)
         monitors[f"synapses_alpha{int(a)}"] = StateMonitor(syn, ["u_S", "x_S"], record=True, dt=1 * ms,
                                                            name=f"state_alpha{int(a)}")
         objects += [syn, monitors[f"synapses_alpha{int(a)}"]]
-    run_network(objects, (start + delays.max() + 5) * ms, engine=p["engine"], seed=seed, report=report)
-    r1, r2 = np.asarray(target.r1[:]), np.asarray(target.r2[:])
+    return objects, target, synapses, monitors, (start + delay.max() + 5) * ms
+
+
+def _pairs_summary(p, r1, r2):
+    """PPRs of one set against the closed form and table 8.2."""
+    alpha, gamma, delay = _combos(p)
     with np.errstate(invalid="ignore", divide="ignore"):
         ppr = np.where(r1 > 0, r2 / np.where(r1 > 0, r1, 1), np.nan)  # U_0 = 0 (alpha=0, Gamma_S=1): no release
     u0 = (1 - gamma) * p["U_0_star"] + alpha * gamma
@@ -115,28 +128,96 @@ def run(overrides=None, *, seed=None, out=None, report=None):
     summary = {"max_abs_error_vs_analytic": float(np.nanmax(np.abs(ppr - expected))),
                "max_abs_error_vs_table_8_2": table, "ppr": ppr.tolist(), "alpha": alpha.tolist(),
                "gamma_S": gamma.tolist(), "delay_ms": delay.tolist(), "first_release": r1.tolist()}
+    return {"ppr": ppr, "expected": expected, "alpha": alpha, "gamma": gamma, "delay_ms": delay, "r1": r1,
+            "summary": summary}
+
+
+def run(overrides=None, *, seed=None, out=None, report=None):
+    """Simulate every (alpha, Gamma_S, delay) combination at once; return PPRs and the analytic values."""
+    p = validate(resolve(PARAMETERS, overrides or {}, NAME))
+    objects, target, _, monitors, duration = _pairs_network(p)
+    run_network(objects, duration, engine=p["engine"], seed=seed, report=report)
+    pairs = _pairs_summary(p, np.asarray(target.r1[:]), np.asarray(target.r2[:]))
+    summary = pairs.pop("summary")
     sweep = None
     if p["sweep_duration"] > 0:
         sweep = release_vs_rate(p["sweep_rates"] / Hz, p["sweep_duration"], transient=p["sweep_transient"],
                                 repeats=p["sweep_repeats"], alpha=p["sweep_alpha"], input_kind=p["sweep_input"],
                                 engine=p["engine"], seed=seed, report=report)
-        sweep["reference"] = release_reference(sweep["rates_Hz"], U_0=p["U_0_star"]) \
-            if p["sweep_input"] == "poisson" else None
-        summary.update(_sweep_summary(sweep))
+        summary.update(_finish_sweep(p, sweep))
         if p["engine"] == "brian2":  # a batched run keeps its copies in the simulator, not in the monitor
             monitors["sweep_synapse_state"] = sweep["monitor"]
     steps = None
     if p["steps_duration"] > 0:
-        steps = rate_steps(p["steps_rates"] / Hz, p["steps_duration"], copies=p["steps_copies"], engine=p["engine"],
-                           seed=seed, report=report)
+        steps = _steps(p, seed, report)
         summary.update(steps_summary(steps, U_0=p["U_0_star"]))
         monitors.update(steps["monitors"])
-    result = {"protocol": NAME, "params": p, "ppr": ppr, "expected": expected, "alpha": alpha, "gamma": gamma,
-              "delay_ms": delay, "r1": r1, "summary": summary, "monitors": monitors, "sweep": sweep,
+    result = {"protocol": NAME, "params": p, **pairs, "summary": summary, "monitors": monitors, "sweep": sweep,
               "steps": steps}
     if out is not None:
         write_output(out, result["monitors"], protocol=NAME, params=p, summary=summary, seed=seed)
     return result
+
+
+def _finish_sweep(p, sweep):
+    sweep["reference"] = release_reference(sweep["rates_Hz"], U_0=p["U_0_star"]) \
+        if p["sweep_input"] == "poisson" else None
+    return _sweep_summary(sweep)
+
+
+def _steps(p, seed, report=None):
+    return rate_steps(p["steps_rates"] / Hz, p["steps_duration"], copies=p["steps_copies"], engine=p["engine"],
+                      seed=seed, report=report)
+
+
+#: Parameters that may differ between the parameter sets of one batched run (``run_batch``, sweeps). U_0_star and
+#: sweep_alpha are constants of the synapses' code, where the engine does not apply per-copy constants (it keeps
+#: copy 0's value), so they stay structural; so do the delays (spike times) and the sweep's transient and duration
+#: (the run time). The steps part is a network of its own per set (run per set).
+BATCH_PARAMETERS = ("gamma_values", "sweep_rates", "sweep_repeats", "sweep_input", "steps_rates", "steps_copies")
+
+
+def structure(p):
+    """What else must agree for sets to share the batched runs: the number of Gamma_S values."""
+    return (len(np.atleast_1d(p["gamma_values"])),)
+
+
+def copies(p):
+    """Random streams one set takes: one per rate and repeat of its release-vs-rate sweep (at least one)."""
+    return len(np.atleast_1d(np.asarray(p["sweep_rates"] / Hz))) * p["sweep_repeats"] if p["sweep_duration"] > 0 else 1
+
+
+def run_batch(param_sets, *, seed=None):
+    """Parameter sets that differ only in :data:`BATCH_PARAMETERS` as batched engine runs.
+
+    The paired pulses of all sets are one batched run (Gamma_S per copy), the release-vs-rate sweeps
+    of all sets another (their copies one after the other, so set ``k`` gets the streams it gets in
+    :func:`run` with its seed, ``seed`` plus its stream offset); the rate-step time course, a network
+    with its own TimedArray per set, runs per set with that seed. Returns one summary dict per set.
+    """
+    first = same_structure(NAME, param_sets, BATCH_PARAMETERS)
+    for p in param_sets:
+        validate(p)
+        if structure(p) != structure(first):
+            raise ValueError(f"{NAME}: run_batch needs the same number of gamma_values in every set")
+    objects, target, synapses, _, duration = _pairs_network(first)
+    values = []
+    gammas = [_combos(p)[1] for p in param_sets]
+    if any(np.any(g != gammas[0]) for g in gammas):
+        for syn, index in synapses.values():
+            values.append((syn, "Gamma_S", np.stack([g[index] for g in gammas])))
+    sim = run_network(objects, duration, engine="astrosim", seed=seed, batch=len(param_sets), batch_values=values)
+    r1, r2 = np.asarray(sim.get_states(target, "r1")), np.asarray(sim.get_states(target, "r2"))
+    summaries = [_pairs_summary(p, r1[b], r2[b])["summary"] for b, p in enumerate(param_sets)]
+    offsets = np.cumsum([0] + [copies(p) for p in param_sets])
+    if first["sweep_duration"] > 0:
+        for summary, (p, sweep) in zip(summaries, zip(param_sets, _release_vs_rate_sets(param_sets, seed))):
+            summary.update(_finish_sweep(p, sweep))
+    if first["steps_duration"] > 0:
+        for k, (summary, p) in enumerate(zip(summaries, param_sets)):
+            steps = _steps(p, copy_seed(seed, int(offsets[k])))
+            summary.update(steps_summary(steps, U_0=p["U_0_star"]))
+    return summaries
 
 
 def release_vs_rate(rates, duration, *, transient=15 * second, repeats=3, alpha=0.0, input_kind="poisson",
@@ -160,25 +241,61 @@ def release_vs_rate(rates, duration, *, transient=15 * second, repeats=3, alpha=
         ``release_sem`` (across repeats), ``glutamate_uM`` (time-averaged Y_S), ``gamma_at_spikes``
         (mean Gamma_S at the spikes); ``spikes`` (counted spikes per rate); ``sim``.
     """
+    if engine == "astrosim":
+        (out,), sim, monitor = _sweep_runs([(rates, repeats, input_kind)], duration, transient=transient, alpha=alpha,
+                                           seed=seed, dt=dt, sample_dt=sample_dt, report=report)
+        return {**out, "sim": sim, "monitor": monitor}
     rates = np.asarray(rates, dtype=float)
     copies = np.repeat(rates, repeats)
-    t_measure = transient
-    batched = engine == "astrosim"
-    net = fig4_units(1 if batched else len(copies), (copies[0] if batched else copies) * Hz,
-                       input_kind=input_kind, alpha=alpha, t_measure=t_measure, dt=dt, sample_dt=sample_dt)
-    batch_values = [(net.source, "rate", copies[:, None] * Hz)] if batched else []
-    sim = run_network(net.objects, transient + duration, engine=engine, seed=seed,
-                      batch=len(copies) if batched else None, batch_values=batch_values, report=report)
-    states = {}
-    for var in ("r_sum", "r_sq", "gamma_sum", "n_rel"):
-        values = np.asarray(sim.get_states(net.recorder, var) if batched else getattr(net.recorder, var)[:])
-        states[var] = values.reshape(len(rates), repeats, 3)  # rate, repeat, condition
-    if batched:
-        data = sim.monitor_data(net.monitor)
-        t, y_s = np.asarray(data["t"]), np.asarray(data["Y_S"]) / float(umolar)  # (copies, time, 3)
-    else:
-        t = np.asarray(net.monitor.t / second)
-        y_s = np.asarray(net.monitor.Y_S / umolar).reshape(len(copies), 3, -1).transpose(0, 2, 1)
+    net = fig4_units(len(copies), copies * Hz, input_kind=input_kind, alpha=alpha, t_measure=transient, dt=dt,
+                     sample_dt=sample_dt)
+    run_network(net.objects, transient + duration, engine=engine, seed=seed, report=report)
+    states = {var: np.asarray(getattr(net.recorder, var)[:]) for var in ("r_sum", "r_sq", "gamma_sum", "n_rel")}
+    t = np.asarray(net.monitor.t / second)
+    y_s = np.asarray(net.monitor.Y_S / umolar).reshape(len(copies), 3, -1).transpose(0, 2, 1)
+    return {**_sweep_result(rates, repeats, transient, states, t, y_s), "sim": None, "monitor": net.monitor}
+
+
+def _sweep_runs(sets, duration, *, transient, alpha, seed, dt=1 * ms, sample_dt=10 * ms, report=None):
+    """The release-vs-rate units of several sets ``(rates, repeats, input_kind)`` as one batched engine run.
+
+    Copies follow the sets in order (each rate-major, then repeats), so a set whose copies start at
+    ``k`` gets the engine's streams ``k, k+1, ...`` of ``seed``. Returns (one result per set, sim, monitor).
+    """
+    per_set = [np.repeat(np.asarray(r, dtype=float), k) for r, k, _ in sets]
+    copies = np.concatenate(per_set)
+    regular = np.concatenate([np.full(len(c), float(kind == "regular")) for c, (_, _, kind) in zip(per_set, sets)])
+    net = fig4_units(1, copies[0] * Hz, input_kind=sets[0][2], alpha=alpha, t_measure=transient, dt=dt,
+                     sample_dt=sample_dt)
+    batch_values = [(net.source, "rate", copies[:, None] * Hz)]
+    if np.any(regular != regular[0]):  # equal values keep the kernel of a plain run
+        batch_values.append((net.source, "regular", regular))
+    sim = run_network(net.objects, transient + duration, engine="astrosim", seed=seed, batch=len(copies),
+                      batch_values=batch_values, report=report)
+    states = {var: np.asarray(sim.get_states(net.recorder, var)) for var in ("r_sum", "r_sq", "gamma_sum", "n_rel")}
+    data = sim.monitor_data(net.monitor)
+    t, y_s = np.asarray(data["t"]), np.asarray(data["Y_S"]) / float(umolar)  # (copies, time, 3)
+    out, start = [], 0
+    for (rates, repeats, _), c in zip(sets, per_set):
+        stop = start + len(c)
+        out.append(_sweep_result(np.asarray(rates, dtype=float), repeats, transient,
+                                 {k: v[start:stop] for k, v in states.items()}, t, y_s[start:stop]))
+        start = stop
+    return out, sim, net.monitor
+
+
+def _release_vs_rate_sets(param_sets, seed):
+    """Release-vs-rate sweeps of resolved parameter sets (equal duration, transient and alpha), one batched run."""
+    first = param_sets[0]
+    sets = [(np.asarray(p["sweep_rates"] / Hz, dtype=float), p["sweep_repeats"], p["sweep_input"]) for p in param_sets]
+    results, _, _ = _sweep_runs(sets, first["sweep_duration"], transient=first["sweep_transient"],
+                                alpha=first["sweep_alpha"], seed=seed)
+    return results
+
+
+def _sweep_result(rates, repeats, t_measure, states, t, y_s):
+    """Per-rate means of one set: recorder sums ``states`` (copies, 3) and Y_S traces ``y_s`` (copies, time, 3)."""
+    states = {k: np.asarray(v).reshape(len(rates), repeats, 3) for k, v in states.items()}  # rate, repeat, condition
     keep = t >= float(t_measure / second)
     glutamate = y_s[:, keep, :].mean(axis=1).reshape(len(rates), repeats, 3).mean(axis=1)
     n = states["n_rel"].sum(axis=1)
@@ -188,7 +305,7 @@ def release_vs_rate(rates, duration, *, transient=15 * second, repeats=3, alpha=
         gamma = states["gamma_sum"].sum(axis=1) / n
     sem = np.nanstd(per_copy, axis=1, ddof=1) / np.sqrt(np.sum(np.isfinite(per_copy), axis=1)) \
         if repeats > 1 else np.full_like(release, np.nan)
-    out = {"rates_Hz": rates, "spikes": n[:, 0], "sim": sim, "monitor": net.monitor}
+    out = {"rates_Hz": rates, "spikes": n[:, 0]}
     for c, label in enumerate(SWEEP_CONDITIONS):
         out[label] = {"release": release[:, c], "release_sem": sem[:, c], "glutamate_uM": glutamate[:, c],
                       "gamma_at_spikes": gamma[:, c]}

@@ -11,9 +11,9 @@ from brian2 import Hz, SpikeMonitor, StateMonitor, ms, second, umolar
 
 from astrosim.models import an_model
 
-from ._base import Parameter, resolve, run_network, write_output
+from ._base import Parameter, copy_of, monitor_arrays, resolve, run_network, same_structure, write_output
 
-__all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot"]
+__all__ = ["NAME", "SUMMARY", "PARAMETERS", "run", "plot", "BATCH_PARAMETERS", "copies", "run_batch"]
 
 NAME = "release_probability"
 SUMMARY = "AN model under sustained input: 2-AG, DSE, eSP, Ca2+ and PR time courses; 2-AG vs Campbell's theorem"
@@ -32,11 +32,15 @@ PARAMETERS = (
 )
 
 
-def run(overrides=None, *, seed=None, out=None, report=None):
-    """Run one AN unit; return traces and window means with the Campbell prediction for 2-AG."""
-    p = resolve(PARAMETERS, overrides or {}, NAME)
+def validate(p):
+    """Refuse resolved values that do not fit together; returns ``p``."""
     if p["average_from"] >= p["duration"]:
         raise ValueError(f"{NAME}: average_from must be before duration")
+    return p
+
+
+def _build(p):
+    """One AN unit at ``p``'s values and its monitors."""
     net = an_model.build(1, rate=p["rate"], synapses_per_neuron=p["synapses_per_neuron"],
                          neurons_per_astrocyte=p["neurons_per_astrocyte"], glu_latch=p["glu_latch"], PR0=p["PR0"])
     record_dt = 10 * ms
@@ -44,23 +48,74 @@ def run(overrides=None, *, seed=None, out=None, report=None):
                               name="neurons")
     astro_mon = StateMonitor(net.astrocytes, ["C", "I", "Glu"], record=True, dt=record_dt, name="astrocyte")
     spikes = SpikeMonitor(net.neurons, name="neuron_spikes")
-    monitors = {"neurons": neuron_mon, "astrocyte": astro_mon, "neuron_spikes": spikes}
-    run_network(net.objects + list(monitors.values()), p["duration"], engine=p["engine"], seed=seed, report=report)
+    return net, {"neurons": neuron_mon, "astrocyte": astro_mon, "neuron_spikes": spikes}
+
+
+def run(overrides=None, *, seed=None, out=None, report=None):
+    """Run one AN unit; return traces and window means with the Campbell prediction for 2-AG."""
+    p = validate(resolve(PARAMETERS, overrides or {}, NAME))
+    net, monitors = _build(p)
+    sim = run_network(net.objects + list(monitors.values()), p["duration"], engine=p["engine"], seed=seed,
+                      report=report)
+    result = _summarise(p, net, *(monitor_arrays(sim, monitors[k]) for k in ("neurons", "astrocyte", "neuron_spikes")))
+    result["monitors"] = monitors
+    if out is not None:
+        write_output(out, monitors, protocol=NAME, params=p, summary=result["summary"], seed=seed)
+    return result
+
+
+#: Parameters that may differ between the parameter sets of one batched run (``run_batch``, sweeps).
+BATCH_PARAMETERS = ("rate", "PR0", "glu_latch", "average_from")
+
+
+def copies(p):
+    """Batch copies one parameter set takes: one AN unit."""
+    return 1
+
+
+def run_batch(param_sets, *, seed=None):
+    """Run resolved parameter sets that differ only in :data:`BATCH_PARAMETERS` as one batched engine run.
+
+    Set ``k`` is batch copy ``k`` (the engine's random stream ``k`` of ``seed``), so it gets what
+    :func:`run` gives with that copy's seed. Returns one summary dict per set.
+    """
+    first = same_structure(NAME, param_sets, BATCH_PARAMETERS)
+    for p in param_sets:
+        validate(p)
+    net, monitors = _build(first)
+    n_in = len(net.pre)
+    rates = np.array([float(p["rate"] / Hz) for p in param_sets])
+    values = [(net.pre, "rate", np.repeat(rates[:, None], n_in, axis=1) * Hz)]
+    for obj, key in ((net.synapses, "PR0"), (net.astrocytes, "glu_latch")):
+        column = np.array([float(p[key]) for p in param_sets])
+        if np.any(column != column[0]):  # equal values keep the kernel of a plain run
+            values.append((obj, key, column))
+    sim = run_network(net.objects + list(monitors.values()), first["duration"], engine="astrosim", seed=seed,
+                      batch=len(param_sets), batch_values=values)
+    data = {k: sim.monitor_data(m) for k, m in monitors.items()}
+    return [_summarise(p, net, *(copy_of(data[k], b) for k in ("neurons", "astrocyte", "neuron_spikes")))["summary"]
+            for b, p in enumerate(param_sets)]
+
+
+def _summarise(p, net, neurons, astrocyte, spikes):
+    """Window means, the Campbell prediction and the PR check of one copy (``monitor_arrays`` form, SI)."""
     params = net.params
-    t = np.asarray(neuron_mon.t / second)
+    t = np.asarray(neurons["t"])
     start = float(p["average_from"] / second)
     window = t >= start
-    spike_t, spike_i = np.asarray(spikes.t / second), np.asarray(spikes.i)
+    spike_t, spike_i = np.asarray(spikes["t"][0]), np.asarray(spikes["i"][0])
     span = float(p["duration"] / second) - start
     rates = np.bincount(spike_i[spike_t >= start], minlength=len(net.neurons)) / span
-    ag = np.asarray(neuron_mon.AG / umolar)
+    uM = float(umolar)
+    ag = np.asarray(neurons["AG"][0]).T / uM
     jump = float(params["r_AG"] * params["t_pulse"] / umolar)
     campbell = jump * float(params["tau_AG"] / second) * rates
-    dse, esp = np.asarray(neuron_mon.DSE), np.asarray(neuron_mon.eSP)
-    pr = np.clip(p["PR0"] * np.asarray(neuron_mon.modulation)[0], 0, 1)  # PR of neuron 0's synapses
+    dse, esp = np.asarray(neurons["DSE"][0]).T, np.asarray(neurons["eSP"][0]).T
+    pr = np.clip(p["PR0"] * np.asarray(neurons["modulation"][0]).T[0], 0, 1)  # PR of neuron 0's synapses
     pr_formula = np.clip(p["PR0"] * (1 + (dse[0] + esp[0]) / 100), 0, 1)
     rebuilt = reconstruct_ag(t, spike_t, spike_i, len(net.neurons), jump, float(params["tau_AG"] / second),
                              float(an_model.DEFAULT_DT / second))
+    calcium, glu = np.asarray(astrocyte["C"][0]).T / uM, np.asarray(astrocyte["Glu"][0]).T / uM
     summary = {"neuron_rate_Hz": rates.tolist(), "mean_AG_uM": ag[:, window].mean(axis=1).tolist(),
                "campbell_AG_uM": campbell.tolist(),
                "AG_rel_error": float(np.max(np.abs(ag[:, window].mean(axis=1) - campbell) / campbell))
@@ -68,14 +123,9 @@ def run(overrides=None, *, seed=None, out=None, report=None):
                "AG_reconstruction_max_error": float(np.abs(rebuilt - ag).max() / max(ag.max(), 1e-300)),
                "mean_DSE": dse[:, window].mean(axis=1).tolist(), "mean_eSP": float(esp[0, window].mean()),
                "mean_PR": float(pr[window].mean()), "PR_formula_max_error": float(np.max(np.abs(pr - pr_formula))),
-               "max_Ca_uM": float(np.asarray(astro_mon.C / umolar).max()),
-               "first_glutamate_s": _first(t, np.asarray(astro_mon.Glu / umolar)[0] > 0)}
-    result = {"protocol": NAME, "params": p, "t": t, "AG": ag, "DSE": dse, "eSP": esp, "PR": pr,
-              "Ca": np.asarray(astro_mon.C / umolar)[0], "Glu": np.asarray(astro_mon.Glu / umolar)[0],
-              "summary": summary, "monitors": monitors}
-    if out is not None:
-        write_output(out, monitors, protocol=NAME, params=p, summary=summary, seed=seed)
-    return result
+               "max_Ca_uM": float(calcium.max()), "first_glutamate_s": _first(t, glu[0] > 0)}
+    return {"protocol": NAME, "params": p, "t": t, "AG": ag, "DSE": dse, "eSP": esp, "PR": pr,
+            "Ca": calcium[0], "Glu": glu[0], "summary": summary}
 
 
 def reconstruct_ag(t, spike_t, spike_i, n, jump, tau, dt):

@@ -33,7 +33,8 @@ def plan_tasks(runner, axes, sweep_seed, chunk=None, workers=1):
     points = grid_points(axes)
     params = [runner.resolve(p) for p in points]  # refuses bad values before anything runs
     structural = runner.structural(axes)
-    keys = [tuple(repr(p[name]) for name in structural) for p in points]
+    extra = getattr(runner, "structure_of", lambda params: ())
+    keys = [tuple(repr(p[name]) for name in structural) + extra(params[i]) for i, p in enumerate(points)]
     group_of = {}
     for key in keys:
         group_of.setdefault(key, len(group_of))

@@ -70,12 +70,28 @@ def _release_previous_networks():
         registry.clear()
 
 
+def _refuse_synaptic_constants(label, per_copy):
+    """Refuse per-copy external constants of Synapses: the engine applies per-copy constants in the code of
+    NeuronGroups only and would run every copy with copy 0's value."""
+    from brian2 import Synapses
+
+    for name, targets in per_copy.items():
+        for obj, var in targets:
+            if isinstance(obj, Synapses) and var not in obj.variables:
+                raise SweepInputError(
+                    f"{label}: per_copy {name!r} -> {obj.name}.{var}: a constant used in Synapses code cannot vary "
+                    f"per copy (the engine would keep copy 0's value); declare it a parameter of the synapses "
+                    f"('{var} : <unit> (constant)') and give it per copy, or leave {name!r} out of per_copy "
+                    f"(then it is structural)")
+
+
 class ProtocolRunner:
     """Runs ``astrosim.protocols.<name>`` at each point, with ``fixed`` (``--set``) values.
 
     A protocol that defines ``run_batch(param_sets, seed=...)``, ``copies(params)`` and
-    ``BATCH_PARAMETERS`` runs a chunk as one batched engine run; any other protocol runs its points
-    one after the other in the task (kernels are still compiled once per worker).
+    ``BATCH_PARAMETERS`` runs a chunk as one batched engine run (points grouped by the values of the
+    other parameters, and by ``structure(params)`` where the protocol defines it); any other protocol
+    runs its points one after the other in the task (kernels are still compiled once per worker).
     """
 
     kind = "protocol"
@@ -114,6 +130,11 @@ class ProtocolRunner:
             return []
         return [a.name for a in axes if a.name not in self.module.BATCH_PARAMETERS]
 
+    def structure_of(self, params):
+        """What else must agree for points to share a batched run (the protocol's ``structure(params)``)."""
+        hook = getattr(self.module, "structure", None) if self.batched else None
+        return tuple(repr(v) for v in hook(params)) if hook is not None else ()
+
     def resolve(self, point):
         """Full parameter values at ``point`` (validated: names, units, ranges)."""
         from astrosim.protocols._base import ProtocolParameterError, resolve
@@ -147,7 +168,9 @@ class ProtocolRunner:
         return int(self.module.copies(params)) if self.batched else STREAM_WINDOW
 
     def describe(self):
-        return {"kind": self.kind, "protocol": self.name, "fixed": {k: str(v) for k, v in self.fixed.items()}}
+        batch = list(self.module.BATCH_PARAMETERS) if self.batched else None  # the streams depend on it
+        return {"kind": self.kind, "protocol": self.name, "fixed": {k: str(v) for k, v in self.fixed.items()},
+                "batch_parameters": batch}
 
     def run_chunk(self, points, seeds, build_seeds):
         """Results (one dict per point) of ``points`` (grid values) with their seeds."""
@@ -213,6 +236,7 @@ class ModelRunner:
             if name not in grid:
                 raise SweepInputError(f"{self.label}: per_copy names {name!r}, which is not a grid axis "
                                       f"({', '.join(sorted(grid)) or 'none'})")
+        _refuse_synaptic_constants(self.label, model.per_copy)  # before anything runs
         self._per_copy = tuple(model.per_copy)
         import gc
 
@@ -260,6 +284,7 @@ class ModelRunner:
         model = self._build(self.resolve(points[0]))
         batch = len(points)
         sim = astrosim.Simulator(Network(*model.objects), batch=batch, seed=seeds[0])
+        _refuse_synaptic_constants(self.label, model.per_copy)
         for name, targets in model.per_copy.items():
             values = [p[name] for p in points]
             column = Quantity(values) if isinstance(values[0], Quantity) else np.asarray(values, dtype=float)

@@ -7,21 +7,24 @@ import torch.nn.functional as F
 __all__ = ["ClassificationData", "LanguageModelData", "random_crop_flip"]
 
 
-def random_crop_flip(images, pad, generator_device_seed, flip=True):
+def random_crop_flip(images, pad, generator_device_seed, flip=True, rows=None):
     """Random shifted crops (zero padding ``pad``) and horizontal flips of a float batch (B, C, H, W).
 
     Vectorised: one gather for the whole batch. ``generator_device_seed`` is a ``torch.Generator``
-    on the images' device.
+    on the images' device. ``rows=(batch, positions)``: the images are the rows at ``positions`` of
+    a batch of ``batch`` images, and get the draws those rows get when the whole batch is augmented
+    (a DDP rank's part of a global batch).
     """
     b, c, h, w = images.shape
     g = generator_device_seed
+    drawn, pick = (b, slice(None)) if rows is None else rows
     padded = F.pad(images, (pad, pad, pad, pad))
-    dy = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=images.device, generator=g)
-    dx = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=images.device, generator=g)
+    dy = torch.randint(0, 2 * pad + 1, (drawn, 1, 1), device=images.device, generator=g)[pick]
+    dx = torch.randint(0, 2 * pad + 1, (drawn, 1, 1), device=images.device, generator=g)[pick]
     rows = torch.arange(h, device=images.device).view(1, h, 1) + dy
     cols = torch.arange(w, device=images.device).view(1, 1, w) + dx
     if flip:
-        mirror = torch.rand(b, 1, 1, device=images.device, generator=g) < 0.5
+        mirror = torch.rand(drawn, 1, 1, device=images.device, generator=g)[pick] < 0.5
         cols = torch.where(mirror, cols.flip(-1), cols)
     bi = torch.arange(b, device=images.device).view(b, 1, 1)
     out = padded.permute(0, 2, 3, 1)[bi, rows, cols]  # (B, H, W, C)

@@ -1,13 +1,17 @@
 """Training on several processes: DistributedDataParallel, gloo on the CPU and NCCL on GPUs.
 
 Start it with ``torchrun --nproc_per_node=N -m astrosim.cli.train ...`` or ``astrosim train ...
---nproc N`` (which runs torchrun for you). Every rank keeps the whole dataset on its device, as a
-single process does, walks the same permutation of it (seeded by seed and epoch) and computes
-its share of every global batch (``--batch-size`` is the global batch): rank r of W takes the
-r-th of W near-equal slices. Gradients are averaged by DDP with the loss scaled so that the update
-equals the single-process one on the same global batch; the logged losses and accuracies are
+--nproc N`` (which runs torchrun for you). ``--batch-size`` is the global batch. Each rank loads
+only its share of the data onto its device (:mod:`astrosim.train.sharded`: examples ``r::W``, cut
+once at load), walks the single-process permutation of all examples and takes from every global
+batch the members it holds, so the global batches are the single-process ones for any W.
+Gradients are averaged by DDP with the loss scaled so that the update equals the single-process
+one on the same global batch; the logged losses and accuracies and the evaluation results are
 summed over ranks. Rank 0 alone prints, writes the logs, the checkpoints and the summary; every
-rank reads the checkpoint on ``--resume``.
+rank reads the checkpoint on ``--resume``. Data objects loaded without a partition fall back to
+:class:`RankShard` (every rank holds everything and slices each global batch).
+
+The NCCL path (one GPU per rank) is written but has not been run: the tests use gloo on the CPU.
 """
 import contextlib
 import os
@@ -45,9 +49,23 @@ class Context:
             if device.type == "cuda" else None
         return DistributedDataParallel(model, device_ids=ids)
 
+    @property
+    def partition(self):
+        """``(rank, world)`` for loading this rank's share of the data; None in a single process."""
+        return (self.rank, self.world) if self.active else None
+
     def shard(self, data):
-        """The training data as this rank sees it (unchanged in a single process)."""
-        return RankShard(data, self.rank, self.world) if self.active else data
+        """The training data as this rank sees it: data loaded with this rank's partition as it is,
+        other data behind a :class:`RankShard` (unchanged in a single process)."""
+        if not self.active:
+            return data
+        held = getattr(data, "partition", None)
+        if held is not None:
+            if tuple(held) != self.partition:
+                raise ValueError(f"the data holds the share of rank {held[0]} of {held[1]}, but this is rank "
+                                 f"{self.rank} of {self.world}")
+            return data
+        return RankShard(data, self.rank, self.world)
 
     def total(self, value):
         """Sum of a tensor (or number) over ranks; the value itself in a single process."""
@@ -90,7 +108,7 @@ class Context:
 
 
 class RankShard:
-    """A rank's view of the training data: its slice of every global batch.
+    """A rank's view of training data that every rank holds whole: its slice of every global batch.
 
     The underlying data yields the global batch exactly as in a single process (same permutation,
     same augmentation draws); this rank keeps rows ``tensor_split(rows, W)[r]``. The count it

@@ -87,6 +87,9 @@ def evaluate_model(model, data, split, batch_size, device, amp=True):
             loss_sum += loss.double()
             correct += hits
             count += n
+    if getattr(data, "partition", None):  # a DDP rank's share of the data: add up every rank's
+        dist = distributed.current()
+        loss_sum, correct, count = dist.total(loss_sum), dist.total(correct), dist.total(count)
     mean = float(loss_sum) / max(count, 1)
     out = {"loss": mean, "acc": float(correct) / max(count, 1)}
     if data.kind == "lm":

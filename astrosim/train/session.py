@@ -24,9 +24,10 @@ def make_config(task, attention, out, *, preset=None, model=None, data=None, **o
 
 def _setup(cfg, source=None):
     device = pick_device(cfg.device)
-    with distributed.current().main_first():  # DDP: rank 0 fills the data cache before the others read it
+    dist = distributed.current()
+    with dist.main_first():  # DDP: rank 0 fills the data cache before the others read it; each keeps its share
         data, meta = load_task_data(cfg.task, device, limit=cfg.limit, limit_test=cfg.limit_test,
-                                    data_options=cfg.data, source=source)
+                                    data_options=cfg.data, source=source, partition=dist.partition)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.task, cfg.attention, meta, cfg.model, preset=cfg.preset)
     return device, data, meta, model

@@ -55,8 +55,11 @@ def settings_for(task, preset=None):
     return base
 
 
-def load_task_data(task, device, *, limit=None, limit_test=None, data_options=None, source=None):
+def load_task_data(task, device, *, limit=None, limit_test=None, data_options=None, source=None, partition=None):
     """Build the device-resident dataset of ``task``; returns ``(data, meta)``.
+
+    ``partition=(rank, world)`` (a DDP rank, world > 1) keeps only that rank's share on ``device``
+    (:mod:`astrosim.train.sharded`).
 
     ``source`` points at local files instead of the cache: a ``reviews.json`` (imdb), a folder of
     IDX files (fashion-mnist), of address texts (sotu), of WikiText token files (wikitext2) or of
@@ -64,6 +67,14 @@ def load_task_data(task, device, *, limit=None, limit_test=None, data_options=No
     """
     from astrosim.train.batches import ClassificationData, LanguageModelData
 
+    classification, language_model = ClassificationData, LanguageModelData
+    if partition is not None and int(partition[1]) > 1:  # a DDP rank: only its share goes to the device
+        from functools import partial
+
+        from astrosim.train import sharded
+
+        classification = partial(sharded.ShardedClassificationData, partition=partition)
+        language_model = partial(sharded.ShardedLanguageModelData, partition=partition)
     opts = dict(data_options or {})
     if task == "imdb":
         from astrosim.data.imdb import load_imdb, prepare_imdb
@@ -86,8 +97,8 @@ def load_task_data(task, device, *, limit=None, limit_test=None, data_options=No
                       prepared=prepared)
         meta = {"vocab_size": len(d["vocab"]), "max_len": opts["max_len"], "classes": 2,
                 "tokenisation": "word level (lowercase words and punctuation), vocabulary from the training reviews"}
-        data = ClassificationData(d["train"], d["test"], device, "text", token_dropout=opts.get("token_dropout", 0.0),
-                                  unk_id=d["vocab"].unk)
+        data = classification(d["train"], d["test"], device, "text", token_dropout=opts.get("token_dropout", 0.0),
+                              unk_id=d["vocab"].unk)
         return data, meta
     if task in ("fashion-mnist", "cifar10"):
         if task == "fashion-mnist":
@@ -104,8 +115,8 @@ def load_task_data(task, device, *, limit=None, limit_test=None, data_options=No
             std = torch.tensor(std, dtype=torch.float32, device=device).view(1, 3, 1, 1)
         x = d["train"][0]
         meta = {"classes": 10, "channels": int(x.shape[1]), "image_size": int(x.shape[2])}
-        data = ClassificationData(d["train"], d["test"], device, "image", mean=mean, std=std,
-                                  crop_pad=opts.get("crop_pad", 0), flip=opts.get("flip", False))
+        data = classification(d["train"], d["test"], device, "image", mean=mean, std=std,
+                              crop_pad=opts.get("crop_pad", 0), flip=opts.get("flip", False))
         return data, meta
     if task in ("sotu", "wikitext2"):
         if opts.get("bpe"):
@@ -138,7 +149,7 @@ def load_task_data(task, device, *, limit=None, limit_test=None, data_options=No
         unit = "BPE" if opts.get("bpe") else "word-level"
         meta = {"vocab_size": len(d["vocab"]), "seq_len": seq, "tokenisation": tokenisation,
                 "perplexity": f"per {unit} token (exp of mean NLL over every test token after the first)"}
-        return LanguageModelData(train_ids, test_ids, device, seq), meta
+        return language_model(train_ids, test_ids, device, seq), meta
     raise ValueError(f"unknown task {task!r}; choose from {', '.join(TASKS)}")
 
 

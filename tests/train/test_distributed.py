@@ -1,4 +1,5 @@
-"""Training on two CPU ranks (gloo DDP) matches one process with the same global batch, and resumes."""
+"""Training on two CPU ranks (gloo DDP), each holding half of the data, matches one process with the
+same global batch, and resumes."""
 import json
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def runs(tmp_path_factory, tiny_module):
     source = str(Path(__file__).resolve().parents[1] / "fixtures" / "imdb_slice.json")
     run_training(_cfg(tmp / "single", tiny_module), source=source)
     jobs = [(asdict(_cfg(tmp / "ddp", tiny_module)), None), (asdict(_cfg(tmp / "resumed", tiny_module)), 1)]
-    run_ranks(2, ddp_ranks.train, jobs, source)  # one launch: both jobs in the same two ranks
+    run_ranks(2, ddp_ranks.train, jobs, source, str(tmp))  # one launch: both jobs in the same two ranks
     stopped = _rows(tmp / "resumed")
     assert not (tmp / "resumed" / "summary.json").exists()
     run_ranks(2, ddp_ranks.train, [(asdict(_cfg(tmp / "resumed", tiny_module, resume=True)), None)], source)
@@ -74,6 +75,14 @@ def test_two_ranks_match_one_process_with_the_same_global_batch(runs):
     assert worst < TOLERANCE, worst
     # rank 0 alone writes: one row per epoch, one summary
     assert json.loads((tmp / "ddp" / "summary.json").read_text())["epochs_done"] == 2
+
+
+def test_each_rank_holds_only_its_share_of_the_data(runs):
+    tmp, _ = runs
+    shares = [json.loads((tmp / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert [s["partition"] for s in shares] == [[0, 2], [1, 2]]
+    assert all(s["sizes"] == [64, 32] for s in shares)  # the global sizes (limit, limit_test)
+    assert [s["held"] for s in shares] == [{"train": 32, "test": 16}] * 2
 
 
 def test_two_ranks_resume_after_an_interrupt_exactly(runs):
