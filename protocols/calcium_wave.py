@@ -157,8 +157,8 @@ def run(overrides=None, *, seed=None, out=None, report=None):
 
 #: Parameters that may differ between the parameter sets of one batched run (``run_batch``, sweeps): constants of
 #: the cells, the stimulated cell's clamp target, and what only the analysis uses. The junction constants F and
-#: P_gj are used in the junctions' (Synapses) code, where the engine does not apply per-copy constants (it keeps
-#: copy 0's value), so they stay structural: one run per value.
+#: P_gj (used in the junctions' Synapses code) stay structural, one run per value: per-copy constants of Synapses
+#: code kept copy 0's value in the engine when this was written (fixed since; batching them is left to do).
 BATCH_PARAMETERS = ("I_bias", "F_ex", "O_delta", "threshold", "cell_spacing")
 
 

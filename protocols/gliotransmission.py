@@ -171,8 +171,8 @@ def _steps(p, seed, report=None):
 
 
 #: Parameters that may differ between the parameter sets of one batched run (``run_batch``, sweeps). U_0_star and
-#: sweep_alpha are constants of the synapses' code, where the engine does not apply per-copy constants (it keeps
-#: copy 0's value), so they stay structural; so do the delays (spike times) and the sweep's transient and duration
+#: sweep_alpha (constants of the synapses' code) stay structural: per-copy constants of Synapses code kept copy 0's
+#: value in the engine when this was written (fixed since; batching them is left to do); so do the delays (spike times) and the sweep's transient and duration
 #: (the run time). The steps part is a network of its own per set (run per set).
 BATCH_PARAMETERS = ("gamma_values", "sweep_rates", "sweep_repeats", "sweep_input", "steps_rates", "steps_copies")
 

@@ -62,8 +62,8 @@ def run(overrides=None, *, seed=None, out=None, report=None):
 
 
 #: Parameters that may differ between the parameter sets of one batched run (``run_batch``, sweeps). The rule's
-#: constants (tau_pre, A_pre, ...) are used in the synapses' on_pre/on_post code, where the engine does not apply
-#: per-copy constants (it keeps copy 0's value), so they stay structural: one run per value.
+#: constants (tau_pre, A_pre, ...; on_pre/on_post code) stay structural, one run per value: per-copy constants of
+#: Synapses code kept copy 0's value in the engine when this was written (fixed since; batching them is left to do).
 BATCH_PARAMETERS = ("w_initial",)
 
 

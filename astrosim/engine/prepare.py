@@ -133,6 +133,8 @@ def _python_function_for(net, objname, message, namespace):
 def owner_group(co):
     """The user-facing group a code object belongs to (for per-copy parameters)."""
     owner = co.owner
+    if isinstance(owner, Synapses):  # its pathways' code objects: not its source's
+        return owner
     for attr in ("group", "synapses", "source"):
         g = getattr(owner, attr, None)
         if g is not None:

@@ -70,21 +70,6 @@ def _release_previous_networks():
         registry.clear()
 
 
-def _refuse_synaptic_constants(label, per_copy):
-    """Refuse per-copy external constants of Synapses: the engine applies per-copy constants in the code of
-    NeuronGroups only and would run every copy with copy 0's value."""
-    from brian2 import Synapses
-
-    for name, targets in per_copy.items():
-        for obj, var in targets:
-            if isinstance(obj, Synapses) and var not in obj.variables:
-                raise SweepInputError(
-                    f"{label}: per_copy {name!r} -> {obj.name}.{var}: a constant used in Synapses code cannot vary "
-                    f"per copy (the engine would keep copy 0's value); declare it a parameter of the synapses "
-                    f"('{var} : <unit> (constant)') and give it per copy, or leave {name!r} out of per_copy "
-                    f"(then it is structural)")
-
-
 class ProtocolRunner:
     """Runs ``astrosim.protocols.<name>`` at each point, with ``fixed`` (``--set``) values.
 
@@ -236,7 +221,6 @@ class ModelRunner:
             if name not in grid:
                 raise SweepInputError(f"{self.label}: per_copy names {name!r}, which is not a grid axis "
                                       f"({', '.join(sorted(grid)) or 'none'})")
-        _refuse_synaptic_constants(self.label, model.per_copy)  # before anything runs
         self._per_copy = tuple(model.per_copy)
         import gc
 
@@ -284,7 +268,6 @@ class ModelRunner:
         model = self._build(self.resolve(points[0]))
         batch = len(points)
         sim = astrosim.Simulator(Network(*model.objects), batch=batch, seed=seeds[0])
-        _refuse_synaptic_constants(self.label, model.per_copy)
         for name, targets in model.per_copy.items():
             values = [p[name] for p in points]
             column = Quantity(values) if isinstance(values[0], Quantity) else np.asarray(values, dtype=float)

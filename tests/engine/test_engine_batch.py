@@ -85,3 +85,35 @@ def test_set_batch_values_checks():
         astrosim.Simulator(net).set_batch_values(G, "tau", [1 * ms])
     with pytest.raises(ValueError):
         astrosim.Simulator(net, batch=0)
+
+
+def test_per_copy_constants_in_synapses_code():
+    """Constants of on_pre, on_post and summed-variable code take each copy's value, equal to an
+    unbatched run with that value (they once took the presynaptic group's, i.e. copy 0's)."""
+    from brian2 import Network, NeuronGroup, Synapses, ms, start_scope
+
+    def build(A_pre, A_post, F):
+        start_scope()
+        pre = NeuronGroup(2, "dv/dt = 1/(1*ms) : 1", threshold="v > 1", reset="v = 0", method="euler",
+                          name="pre")
+        post = NeuronGroup(2, "dv/dt = 1.3/(1*ms) : 1\ns : 1", threshold="v > 1", reset="v = 0",
+                           method="euler", name="post")
+        syn = Synapses(pre, post, "w : 1\ns_post = F * w : 1 (summed)",
+                       on_pre="w += A_pre", on_post="w -= A_post", name="syn",
+                       namespace={"A_pre": A_pre, "A_post": A_post, "F": F})
+        syn.connect()
+        return Network(pre, post, syn), syn, post
+
+    values = [(0.01, 0.002, 3.0), (0.05, 0.004, 5.0)]
+    net, syn, post = build(*values[0])
+    sim = astrosim.Simulator(net, batch=2, seed=3)
+    for k, name in enumerate(("A_pre", "A_post", "F")):
+        sim.set_batch_values(syn, name, np.array([v[k] for v in values]))
+    sim.run(5 * ms)
+    w, s = sim.get_states(syn, "w"), sim.get_states(post, "s")
+    for copy, vals in enumerate(values):
+        net1, syn1, post1 = build(*vals)
+        astrosim.Simulator(net1, seed=3).run(5 * ms)
+        np.testing.assert_allclose(w[copy], syn1.w[:], rtol=1e-12)
+        np.testing.assert_allclose(s[copy], post1.s[:], rtol=1e-12)
+    assert not np.allclose(w[0], w[1])

@@ -146,10 +146,12 @@ def _synaptic_constant_build(g):
     return Model([src, dst, syn], per_copy={"g": [(syn, "g")]}, measure=lambda sim: {"v": sim.get_states(dst, "v")})
 
 
-def test_a_per_copy_constant_of_synapses_code_is_refused():
+def test_a_per_copy_constant_of_synapses_code_varies_per_copy():
+    """A constant used in on_pre code takes each copy's value (it once kept copy 0's)."""
     runner = ModelRunner(_synaptic_constant_build, 1 * ms)
-    with pytest.raises(SweepInputError, match="cannot vary per copy"):
-        runner.run_chunk([{"g": 1.0}, {"g": 2.0}], [1, 5], [0, 0])
+    one, two = runner.run_chunk([{"g": 1.0}, {"g": 2.0}], [1, 5], [0, 0])
+    assert np.asarray(one["v"]).item() > 0
+    np.testing.assert_allclose(np.asarray(two["v"]), 2 * np.asarray(one["v"]), rtol=1e-15)
 
 
 def test_copy_seed_gives_an_unbatched_run_the_stream_of_a_batch_copy():
