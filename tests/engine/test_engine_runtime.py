@@ -258,8 +258,13 @@ def test_swallowed_ctrl_c_still_stops_the_run():
     net = Network(G)
     sim = astrosim.Simulator(net, seed=1, options=astrosim.EngineOptions(chunk_seconds=1e-4))
     rec = _SwallowedCtrlC()
-    with pytest.raises(KeyboardInterrupt):
-        sim.run(20 * second, listeners=[rec])
+    import signal
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sim.run(20 * second, listeners=[rec])
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert float(net.t_) < 20 and rec.calls[-1] == ("end",)
     sim.run(1 * ms)  # the next run is not interrupted by the old delivery
 
