@@ -152,13 +152,17 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple:
 
 def chunked_comparison(model, tokens, labels, path, *, mode: str, T: float = 0.02, dt: float | None = None,
                        chunk: int = 50, backend: str = "astrosim", layer: int = 0, seed: int = 0,
-                       max_seconds: float | None = None, meta: dict | None = None, progress=None) -> dict:
+                       max_seconds: float | None = None, shard: tuple = (0, 1), reverse: bool = False, meta: dict | None = None,
+                       progress=None) -> dict:
     """Like :func:`model_comparison` for one tier, resumable: each chunk's results go to ``path``.
 
     ``path`` is a JSON-lines file: a header (the run's settings) and one line per finished chunk of
     ``chunk`` examples (predictions, labels, per-circuit errors, times). A rerun with the same
     settings skips the chunks already in the file and continues; other settings are refused (the
-    file is never overwritten). No new chunk starts after ``max_seconds`` (at least one runs per call). The gains are calibrated
+    file is never overwritten). ``shard=(i, n)`` runs only chunks ``i, i + n, ...``, so ``n``
+    processes can share one file (each line is appended with one write); before each chunk the
+    file is read again, so chunks finished by another process are skipped. ``reverse`` runs the
+    chunks last first (a helper process started later meets the first one in the middle). No new chunk starts after ``max_seconds`` (at least one runs per call). The gains are calibrated
     on all ``tokens`` whether or not every chunk runs, so each chunk is the circuit of the full run.
 
     Returns :func:`summarize_chunks` of the file.
@@ -209,7 +213,14 @@ def chunked_comparison(model, tokens, labels, path, *, mode: str, T: float = 0.0
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(header) + "\n")
     t_begin, ran = time.perf_counter(), 0
-    for start in range(0, B, chunk):
+    shard_i, shard_n = (int(x) for x in shard)
+    if not 0 <= shard_i < shard_n:
+        raise ValueError(f"chunked_comparison: shard must be (i, n) with 0 <= i < n, got {shard}")
+    starts = list(range(0, B, chunk))
+    for start in (starts[::-1] if reverse else starts):
+        if (start // chunk) % shard_n != shard_i:
+            continue
+        done |= _finished_starts(path)  # chunks other processes finished meanwhile
         if start in done:
             continue
         if ran and max_seconds is not None and time.perf_counter() - t_begin > max_seconds:
@@ -230,7 +241,7 @@ def chunked_comparison(model, tokens, labels, path, *, mode: str, T: float = 0.0
                "rel_error": e["rel_error"].tolist(), "cosine": e["cosine"].tolist(), "circuits": int(heads.shape[0] * H),
                "wall_s": wall, "run_s": out["seconds"], "timings": out["state"].get("timings", {})}
         with open(path, "a") as f:
-            f.write(json.dumps(rec) + "\n")
+            f.write(json.dumps(rec) + "\n")  # one write per line: processes sharing the file do not interleave
             f.flush()
             os.fsync(f.fileno())
         done.add(sl.start)
@@ -241,13 +252,27 @@ def chunked_comparison(model, tokens, labels, path, *, mode: str, T: float = 0.0
     return summarize_chunks(path)
 
 
+def _finished_starts(path) -> set:
+    """First example of every chunk recorded in a chunk file (a line still being written is skipped)."""
+    import json
+
+    starts = set()
+    for line in path.read_text().splitlines()[1:]:
+        try:
+            starts.add(json.loads(line)["start"])
+        except (ValueError, KeyError):
+            continue
+    return starts
+
+
 def summarize_chunks(path) -> dict:
     """Accuracy, agreement (with 95 % Wilson intervals), head errors and circuits/s of a chunk file."""
     import json
     from pathlib import Path
 
     lines = [json.loads(x) for x in Path(path).read_text().splitlines() if x.strip()]
-    header, recs = lines[0], sorted(lines[1:], key=lambda r: r["start"])
+    header = lines[0]
+    recs = sorted({r["start"]: r for r in lines[1:]}.values(), key=lambda r: r["start"])  # a chunk counts once
     cat = lambda key: np.concatenate([np.asarray(r[key]) for r in recs]) if recs else np.zeros(0)  # noqa: E731
     pred, algo, lab = cat("pred"), cat("algo_pred"), cat("labels")
     n = int(pred.size)

@@ -30,6 +30,8 @@ def main(argv=None):
     p.add_argument("--one-by-one", type=int, default=2, help="circuits timed one by one with Brian2 (0: skip)")
     p.add_argument("--resume", default=None, help="folder of per-tier chunk files; a rerun continues them")
     p.add_argument("--max-minutes", type=float, default=None, help="with --resume: start no chunk after this")
+    p.add_argument("--shard", default="0/1", help="with --resume: run chunks i, i+n, ... only (i/n), so n processes share the files")
+    p.add_argument("--reverse", action="store_true", help="with --resume: run the chunks last first")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="bench-classify.json")
     args = p.parse_args(argv)
@@ -62,6 +64,7 @@ def main(argv=None):
             path = Path(args.resume) / f"{tier}-T{args.T:g}.jsonl"
             summary = model_source.chunked_comparison(
                 model, xs, ys, path, mode=tier, T=args.T, chunk=args.chunk, seed=args.seed, max_seconds=budget,
+                shard=tuple(int(x) for x in args.shard.split("/")), reverse=args.reverse,
                 meta={"run": str(args.source)}, progress=say)
             result["chunks"][tier] = dict(summary, file=str(path))
             for key in ("accuracy", "agreement", "circuits_per_s"):

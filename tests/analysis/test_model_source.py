@@ -54,7 +54,11 @@ def test_chunked_comparison_resumes_and_refuses_other_settings(tmp_path):
     first = model_source.chunked_comparison(model, tokens, labels, path, mode="rate", T=0.01, dt=5e-4, chunk=2,
                                             max_seconds=0.0)  # the budget stops it after one chunk
     assert first["examples_run"] == 2 and first["pending_examples"] == 1
-    full = model_source.chunked_comparison(model, tokens, labels, path, mode="rate", T=0.01, dt=5e-4, chunk=2)
+    again = model_source.chunked_comparison(model, tokens, labels, path, mode="rate", T=0.01, dt=5e-4, chunk=2,
+                                            shard=(0, 2))  # shard 0 of 2 holds only the finished chunk
+    assert again["examples_run"] == 2
+    full = model_source.chunked_comparison(model, tokens, labels, path, mode="rate", T=0.01, dt=5e-4, chunk=2,
+                                           shard=(1, 2))
     assert full["examples_run"] == 3 and full["chunks_run"] == 2 and full["agreement"] == 1.0
     whole = model_source.model_comparison(model, tokens, labels, T=0.01, dt=5e-4, modes=("rate",))
     assert full["accuracy"] == whole["accuracy"]["rate"]
