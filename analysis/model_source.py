@@ -6,7 +6,8 @@ import numpy as np
 from . import mapping
 from .compare import errors, simulate
 
-__all__ = ["attention_layer", "capture_heads", "logits_with_heads", "select_examples", "model_comparison"]
+__all__ = ["attention_layer", "capture_heads", "logits_with_heads", "select_examples", "model_comparison",
+           "chunked_comparison", "summarize_chunks", "wilson_interval"]
 
 
 def attention_layer(model, layer: int = 0):
@@ -137,3 +138,158 @@ def model_comparison(model, tokens, labels, *, T=0.05, dt=5e-4, backend="brian2"
         result["wall"][mode] = wall
         result["circuits_per_s"][mode] = B * H / wall
     return result
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple:
+    """95 % (``z`` = 1.96) Wilson score interval of a proportion ``successes / n``."""
+    if n <= 0:
+        return (float("nan"), float("nan"))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (float(centre - half), float(centre + half))
+
+
+def chunked_comparison(model, tokens, labels, path, *, mode: str, T: float = 0.02, dt: float | None = None,
+                       chunk: int = 50, backend: str = "astrosim", layer: int = 0, seed: int = 0,
+                       max_seconds: float | None = None, shard: tuple = (0, 1), reverse: bool = False, meta: dict | None = None,
+                       progress=None) -> dict:
+    """Like :func:`model_comparison` for one tier, resumable: each chunk's results go to ``path``.
+
+    ``path`` is a JSON-lines file: a header (the run's settings) and one line per finished chunk of
+    ``chunk`` examples (predictions, labels, per-circuit errors, times). A rerun with the same
+    settings skips the chunks already in the file and continues; other settings are refused (the
+    file is never overwritten). ``shard=(i, n)`` runs only chunks ``i, i + n, ...``, so ``n``
+    processes can share one file (each line is appended with one write); before each chunk the
+    file is read again, so chunks finished by another process are skipped. ``reverse`` runs the
+    chunks last first (a helper process started later meets the first one in the middle). No new chunk starts after ``max_seconds`` (at least one runs per call). The gains are calibrated
+    on all ``tokens`` whether or not every chunk runs, so each chunk is the circuit of the full run.
+
+    Returns :func:`summarize_chunks` of the file.
+    """
+    import hashlib
+    import json
+    import os
+    import time
+    from pathlib import Path
+
+    import torch
+
+    from . import compare
+
+    if mode not in compare.TIERS:
+        raise ValueError(f"chunked_comparison: mode must be one of {compare.TIERS}, got {mode!r}")
+    dt = dt if dt is not None else (1e-4 if mode == "biophysical" else 5e-4)
+    path = Path(path)
+    model.eval()
+    tokens = torch.as_tensor(tokens, dtype=torch.long)
+    labels = np.asarray(labels)
+    mask = torch.ones_like(tokens, dtype=torch.bool)
+    cap = capture_heads(model, tokens, mask, layer)
+    q, k, v = cap["q"], cap["k"], cap["v"]
+    B, H, N, hd = q.shape
+    w = None if cap["w_astro"] is None else np.broadcast_to(cap["w_astro"][None, :, :, :N], (B, H, hd, N))
+    flat = lambda a: None if a is None else a.reshape(a.shape[0] * H, *a.shape[2:])  # noqa: E731
+    with torch.no_grad():
+        algo_pred = model(tokens, mask).argmax(-1).cpu().numpy()
+        algo_heads = mapping.expected_output(flat(q), flat(k), flat(v), flat(w), cap["options"])
+    scales = mapping.CircuitScales.calibrate(flat(q), flat(k), flat(v), flat(w), cap["options"])
+    header = {"kind": "header", "mode": mode, "T": T, "dt": dt, "chunk": int(chunk), "examples": int(B),
+              "tokens": int(N), "heads": int(H), "seed": int(seed), "backend": backend,
+              "inputs_sha1": hashlib.sha1(tokens.numpy().tobytes() + labels.tobytes()).hexdigest(),
+              "scales": vars(scales).copy(), **(meta or {})}
+    done = set()
+    if path.exists():
+        lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+        if not lines or lines[0].get("kind") != "header":
+            raise ValueError(f"chunked_comparison: {path} exists and is not a chunk file of this benchmark")
+        old = lines[0]
+        differ = [key for key in header if key not in ("scales",) and old.get(key) != header[key]]
+        if differ:
+            raise ValueError(f"chunked_comparison: {path} holds a run with other settings ({', '.join(differ)}); "
+                             "use another file")
+        done = {rec["start"] for rec in lines[1:]}
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(header) + "\n")
+    t_begin, ran = time.perf_counter(), 0
+    shard_i, shard_n = (int(x) for x in shard)
+    if not 0 <= shard_i < shard_n:
+        raise ValueError(f"chunked_comparison: shard must be (i, n) with 0 <= i < n, got {shard}")
+    starts = list(range(0, B, chunk))
+    for start in (starts[::-1] if reverse else starts):
+        if (start // chunk) % shard_n != shard_i:
+            continue
+        done |= _finished_starts(path)  # chunks other processes finished meanwhile
+        if start in done:
+            continue
+        if ran and max_seconds is not None and time.perf_counter() - t_begin > max_seconds:
+            if progress:
+                progress(f"    {mode}: time budget used; {len(done)} chunk(s) in {path}, rerun to continue")
+            break
+        sl = slice(start, min(start + chunk, B))
+        t0 = time.perf_counter()
+        out = compare.simulate(flat(q[sl]), flat(k[sl]), flat(v[sl]), None if w is None else flat(w[sl]),
+                               options=cap["options"], T=T, dt=dt, mode=mode, backend=backend, seed=seed + start,
+                               scales=scales)
+        heads = out["L"].reshape(-1, H, N, hd)
+        pred = logits_with_heads(model, tokens[sl], mask[sl], heads, layer).argmax(-1).cpu().numpy()
+        wall = time.perf_counter() - t0
+        e = errors(out["L"], algo_heads[sl.start * H: sl.stop * H])
+        rec = {"kind": "chunk", "start": sl.start, "stop": sl.stop, "pred": pred.tolist(),
+               "algo_pred": algo_pred[sl].tolist(), "labels": labels[sl].tolist(),
+               "rel_error": e["rel_error"].tolist(), "cosine": e["cosine"].tolist(), "circuits": int(heads.shape[0] * H),
+               "wall_s": wall, "run_s": out["seconds"], "timings": out["state"].get("timings", {})}
+        with open(path, "a") as f:
+            f.write(json.dumps(rec) + "\n")  # one write per line: processes sharing the file do not interleave
+            f.flush()
+            os.fsync(f.fileno())
+        done.add(sl.start)
+        ran += 1
+        if progress:
+            progress(f"    {mode}: reviews {sl.start}-{sl.stop - 1} done ({len(done) * chunk}/{B}), "
+                     f"{wall:.0f} s, agreement so far in this chunk {float((pred == algo_pred[sl]).mean()):.3f}")
+    return summarize_chunks(path)
+
+
+def _finished_starts(path) -> set:
+    """First example of every chunk recorded in a chunk file (a line still being written is skipped)."""
+    import json
+
+    starts = set()
+    for line in path.read_text().splitlines()[1:]:
+        try:
+            starts.add(json.loads(line)["start"])
+        except (ValueError, KeyError):
+            continue
+    return starts
+
+
+def summarize_chunks(path) -> dict:
+    """Accuracy, agreement (with 95 % Wilson intervals), head errors and circuits/s of a chunk file."""
+    import json
+    from pathlib import Path
+
+    lines = [json.loads(x) for x in Path(path).read_text().splitlines() if x.strip()]
+    header = lines[0]
+    recs = sorted({r["start"]: r for r in lines[1:]}.values(), key=lambda r: r["start"])  # a chunk counts once
+    cat = lambda key: np.concatenate([np.asarray(r[key]) for r in recs]) if recs else np.zeros(0)  # noqa: E731
+    pred, algo, lab = cat("pred"), cat("algo_pred"), cat("labels")
+    n = int(pred.size)
+    circuits = sum(r["circuits"] for r in recs)
+    wall = sum(r["wall_s"] for r in recs)
+    correct, same, algo_correct = int((pred == lab).sum()), int((pred == algo).sum()), int((algo == lab).sum())
+    return {
+        "mode": header["mode"], "T": header["T"], "dt": header["dt"], "tokens": header["tokens"],
+        "examples_planned": header["examples"], "examples_run": n, "chunks_run": len(recs),
+        "accuracy": correct / n if n else float("nan"), "accuracy_ci95": wilson_interval(correct, n),
+        "accuracy_algorithmic_same_examples": algo_correct / n if n else float("nan"),
+        "accuracy_algorithmic_ci95": wilson_interval(algo_correct, n),
+        "agreement": same / n if n else float("nan"), "agreement_ci95": wilson_interval(same, n),
+        "head_rel_error": float(cat("rel_error").mean()) if n else float("nan"),
+        "head_cosine": float(cat("cosine").mean()) if n else float("nan"),
+        "circuits": circuits, "wall_s": wall, "circuits_per_s": circuits / wall if wall else float("nan"),
+        "circuits_per_s_after_first_chunk": (sum(r["circuits"] for r in recs[1:]) / sum(r["wall_s"] for r in recs[1:])
+                                             if len(recs) > 1 else float("nan")),
+        "pending_examples": header["examples"] - n,
+    }

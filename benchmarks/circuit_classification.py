@@ -6,6 +6,13 @@ by one with Brian2 (numpy target) at the same settings for the circuits/s ratio.
 
     python benchmarks/circuit_classification.py --source RUN_DIR --reviews 1000 --tokens 128 \
         --tiers rate,spiking --time-per-token 0.02 --chunk 250 --out bench-classify.json
+
+With ``--resume DIR`` each tier's chunks are appended to ``DIR/TIER-T<T>.jsonl`` as they finish
+and a rerun of the same command continues where the file ends (``--max-minutes`` stops starting
+new chunks); the summary then covers the reviews run so far, with 95 % intervals:
+
+    python benchmarks/circuit_classification.py --source RUN_DIR --reviews 1000 --tokens 128 \
+        --tiers biophysical --time-per-token 0.02 --chunk 50 --resume classify-bio/ --max-minutes 40
 """
 import argparse
 import json
@@ -21,6 +28,11 @@ def main(argv=None):
     p.add_argument("--time-per-token", type=float, default=0.02, dest="T")
     p.add_argument("--chunk", type=int, default=250)
     p.add_argument("--one-by-one", type=int, default=2, help="circuits timed one by one with Brian2 (0: skip)")
+    p.add_argument("--resume", default=None, help="folder of per-tier chunk files; a rerun continues them")
+    p.add_argument("--max-minutes", type=float, default=None, help="with --resume: start no chunk after this")
+    p.add_argument("--shard", default="0/1", help="with --resume: run chunks i, i+n, ... only (i/n), so n processes share the files")
+    p.add_argument("--reverse", action="store_true", help="with --resume: run the chunks last first")
+    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="bench-classify.json")
     args = p.parse_args(argv)
 
@@ -41,8 +53,29 @@ def main(argv=None):
     xs, ys, idx = model_source.select_examples(x, y, args.reviews, args.tokens)
     print(f"{len(xs)} test reviews with >= {args.tokens} tokens", flush=True)
     tiers = tuple(t for t in args.tiers.split(",") if t)
-    result = model_source.model_comparison(model, xs, ys, T=args.T, backend="astrosim", modes=tiers,
-                                           chunk=args.chunk, progress=lambda s: print(s, flush=True))
+    say = lambda s: print(s, flush=True)  # noqa: E731
+    if args.resume:
+        from pathlib import Path
+
+        budget = None if args.max_minutes is None else 60.0 * args.max_minutes
+        result = {"examples": len(xs), "tokens": args.tokens, "T": args.T, "chunk": args.chunk, "seed": args.seed,
+                  "accuracy": {}, "agreement": {}, "circuits_per_s": {}, "chunks": {}}
+        for tier in tiers:
+            path = Path(args.resume) / f"{tier}-T{args.T:g}.jsonl"
+            summary = model_source.chunked_comparison(
+                model, xs, ys, path, mode=tier, T=args.T, chunk=args.chunk, seed=args.seed, max_seconds=budget,
+                shard=tuple(int(x) for x in args.shard.split("/")), reverse=args.reverse,
+                meta={"run": str(args.source)}, progress=say)
+            result["chunks"][tier] = dict(summary, file=str(path))
+            for key in ("accuracy", "agreement", "circuits_per_s"):
+                result[key][tier] = summary[key]
+            say(f"    {tier}: {summary['examples_run']}/{summary['examples_planned']} reviews, accuracy "
+                f"{summary['accuracy']:.3f} {tuple(round(x, 3) for x in summary['accuracy_ci95'])} (algorithmic "
+                f"{summary['accuracy_algorithmic_same_examples']:.3f} on the same reviews), agreement "
+                f"{summary['agreement']:.3f}, {summary['circuits_per_s']:.2f} circuits/s")
+    else:
+        result = model_source.model_comparison(model, xs, ys, T=args.T, backend="astrosim", modes=tiers,
+                                               chunk=args.chunk, progress=say, seed=args.seed)
     if args.one_by_one:
         import torch
 
