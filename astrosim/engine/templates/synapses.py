@@ -36,9 +36,12 @@ def _rows(table, block, q, vc):
             "            _vectorisation_idx = _idx"]
     buf = table.buffer(f"{q}_acc", kind="extra", value=np.zeros(1))
     plan = plan_delivery(vc, buf, _float_vars(block))
+    facts = table.facts
+    facts["ordered_pathways"] = facts.get("ordered_pathways", 0) + int(ordered)
     if plan is None:
         del table.arrays[buf]
         return head + [_indent(vc, 3)]
+    facts["split_pathways"] = facts.get("split_pathways", 0) + 1
     table.arrays[buf].value = np.zeros((table.batch, len(plan.accumulations), longest))
     table.private.add(buf)
     lines = head + [_indent(plan.per_synapse, 3),
