@@ -124,6 +124,9 @@ def measure(network, peer, duration_s, scale=1.0, workdir=None):
 
     workdir = workdir or tempfile.mkdtemp(prefix="astrosim-bench-")
     select_peer(peer, workdir, warm=os.environ.get("ASTROSIM_BENCH_WARM") == "1")
+    threads = int(os.environ.get("ASTROSIM_BENCH_THREADS", "0"))
+    if peer == "cpp_standalone" and threads > 1:
+        b2.prefs.devices.cpp_standalone.openmp_threads = threads
     b2.seed(28371)
     duration = duration_s * b2.second
     t0 = time.perf_counter()
@@ -152,7 +155,7 @@ def _spawn_nest_astro(peer, args, workdir):
     from benchmarks import nest_astro
 
     scale = (1.0 if args.nest_full else 0.2) * args.scale
-    ns_args = argparse.Namespace(threads=1, scale=scale, duration=args.duration or 1.0, seed=100,
+    ns_args = argparse.Namespace(threads=max(args.threads, 1), scale=scale, duration=args.duration or 1.0, seed=100,
                                  per_synapse_sic=False, warm=args.warm)
     res = nest_astro._spawn(peer, ns_args, workdir)
     res["network"] = "nest_astro"
@@ -172,6 +175,11 @@ def _spawn(network, peer, args, workdir):
     if network == "nest_astro":
         return _spawn_nest_astro(peer, args, workdir)
     env = dict(os.environ)
+    if args.threads == 1:  # every peer on one thread: astrosim without numba threads
+        env.update(ASTROSIM_PARALLEL_MIN_SIZE="0", NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    elif args.threads > 1:
+        env.update(NUMBA_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads),
+                   ASTROSIM_BENCH_THREADS=str(args.threads))
     if args.warm:
         env["ASTROSIM_BENCH_WARM"] = "1"
     else:
@@ -255,6 +263,10 @@ def add_arguments(parser):
                         help=f"comma list of: {', '.join(NETWORKS)} (default all)")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="network size factor (quick checks; nest_astro: of its 1/5 or full size)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per peer (default 1: equal; 0: each peer's default, i.e. astrosim "
+                             "threads its large loops over all cores, cpp_standalone and cython use one; "
+                             "NEST gets max(threads, 1))")
     parser.add_argument("--published", action="store_true", help="astro for 8 s, as published")
     parser.add_argument("--nest-full", action="store_true",
                         help="nest_astro at full size (10,000 neurons, 10,000 astrocytes)")
@@ -278,7 +290,7 @@ def run_benchmark(args):
         return 2
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"# durations {', '.join(f'{n} {_duration(n, args)} s' for n in nets)}; scale {args.scale}; "
-          f"{'warm' if args.warm else 'cold'} caches; {os.cpu_count()} CPUs; load {load:.1f} at start",
+          f"{'warm' if args.warm else 'cold'} caches; threads {args.threads or 'default'}; {os.cpu_count()} CPUs; load {load:.1f} at start",
           flush=True)
     rows = []
     with tempfile.TemporaryDirectory(prefix="astrosim-bench-") as tmp:
