@@ -88,3 +88,98 @@ def synaptic_loop_report(duration_s, scale, copy_gbps):
     else:
         lines.append("  loop time below timing resolution; increase --duration")
     return "\n".join(lines)
+
+
+# -- a floor for the COBA loop: hand-written loops of the same per-event and per-neuron work ----
+def _floor_kernels():
+    import numba
+    from astrosim.engine.vecmath import exp
+
+    @numba.njit(error_model="numpy")
+    def events(rows, row_len, u, x, lu, post, g, buf, t, a_f, a_d, U, w):
+        # per event: decay u_S and x_S since lastupdate (two exp), release, store the synapse's
+        # state, then add its term into the target: what an STP on_pre must do at least
+        for r in rows:
+            lo = np.uint64(r * row_len)
+            for j in range(row_len):
+                i = lo + np.uint64(j)
+                d = t - lu[i]
+                uu = u[i] * exp(a_f * d)
+                e = exp(a_d * d)
+                xx = 1.0 + x[i] * e - e
+                uu += U * (1.0 - uu)
+                rr = uu * xx
+                u[i] = uu
+                x[i] = xx - rr
+                lu[i] = t
+                buf[j] = w * rr
+            for j in range(row_len):
+                g[post[lo + np.uint64(j)]] += buf[j]
+
+    @numba.njit(error_model="numpy")
+    def neurons(steps, v, ge, gi, lastspike, spikes, dt):
+        # forward Euler of the COBA membrane and conductances, refractoriness and threshold
+        n = v.shape[0]
+        total = 0
+        for s in range(steps):
+            t = s * dt
+            for k in range(n):
+                active = (t - lastspike[k]) > 0.005
+                dv = (9.99e-9 * (-0.06 - v[k]) + ge[k] * (0.0 - v[k]) + gi[k] * (-0.08 - v[k])
+                      + 150e-12) / 198e-12
+                v[k] = v[k] + dt * dv if active else v[k]
+                ge[k] = ge[k] - dt * ge[k] / 0.005
+                gi[k] = gi[k] - dt * gi[k] / 0.01
+            m = 0
+            for k in range(n):
+                if v[k] > -0.05 and (t - lastspike[k]) > 0.005:
+                    spikes[m] = k
+                    m += 1
+            for q in range(m):
+                v[spikes[q]] = -0.06
+                lastspike[spikes[q]] = t
+            total += m
+        return total
+
+    return events, neurons
+
+
+def coba_floor(n_neurons, n_synapses, n_sources, events, steps, repeats=5):
+    """Seconds a COBA loop needs at least by this machine's hand-written loops (best of repeats).
+
+    ``events`` synaptic events cost ``c_event`` each: rows of ``n_synapses / n_sources``
+    contiguous synapses of randomly chosen sources, over arrays as large as the network's (so
+    they come from DRAM), each event doing the STP update and one scattered add. ``steps`` times
+    ``n_neurons`` neuron updates cost ``c_neuron`` each. Returns a dict with both costs (ns) and
+    ``floor`` (s) = events x c_event + steps x n_neurons x c_neuron.
+    """
+    import time
+
+    ev, nr = _floor_kernels()
+    row = max(1, int(round(n_synapses / max(n_sources, 1))))
+    n_rows = max(1, n_synapses // row)
+    rng = np.random.default_rng(1)
+    u, x, lu = np.zeros(n_rows * row), np.ones(n_rows * row), np.zeros(n_rows * row)
+    post = np.sort(rng.integers(0, n_neurons, (n_rows, row)), axis=1).ravel().astype(np.int32)
+    g, buf = np.zeros(n_neurons), np.zeros(row)
+    rows = rng.integers(0, n_rows, max(1, 2_000_000 // row))
+    ev(rows[:2], row, u, x, lu, post, g, buf, 0.0, -3.33, -2.0, 0.6, 1.0)
+    best = np.inf
+    for k in range(repeats):
+        t0 = time.perf_counter()
+        ev(rows, row, u, x, lu, post, g, buf, 1e-3 * (k + 1), -3.33, -2.0, 0.6, 1.0)
+        best = min(best, time.perf_counter() - t0)
+    c_event = best / (len(rows) * row)
+    v = rng.uniform(-0.06, -0.05, n_neurons)
+    ge, gi = rng.uniform(0, 0.05e-9, n_neurons), rng.uniform(0, 1e-9, n_neurons)
+    lastspike, spikes = np.full(n_neurons, -1.0), np.zeros(n_neurons, dtype=np.int64)
+    nr(2, v, ge, gi, lastspike, spikes, 1e-4)
+    n_steps = max(10, 2_000_000 // n_neurons)
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        nr(n_steps, v, ge, gi, lastspike, spikes, 1e-4)
+        best = min(best, time.perf_counter() - t0)
+    c_neuron = best / (n_steps * n_neurons)
+    return {"c_event_ns": c_event * 1e9, "c_neuron_ns": c_neuron * 1e9, "row": row,
+            "floor": events * c_event + steps * n_neurons * c_neuron}

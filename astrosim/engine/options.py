@@ -36,6 +36,10 @@ class EngineOptions:
         Compute sub-expressions of synaptic loops that depend only on presynaptic (or only on
         postsynaptic) values once per source (target) instead of once per synapse
         (``astrosim.engine.hoist``; bit-identical).
+    split_delivery : bool
+        Event-driven pathways walk rows of contiguous synapse ids directly and run their
+        per-synapse code apart from the accumulation into targets, so it vectorises
+        (``astrosim.engine.delivery``; bit-identical).
     compiled_connect_min_pairs : int
         ``Synapses.connect`` calls over at least this many candidate pairs run compiled
         (under the ``'astrosim'`` device); smaller ones keep Brian2's numpy path.
@@ -60,6 +64,7 @@ class EngineOptions:
     skip_sums: bool = True
     specialize: bool = True
     hoist: bool = True
+    split_delivery: bool = True
     compiled_connect_min_pairs: int = 100_000_000
     precise_math: bool = False
     rng: str = "sequential"
@@ -102,6 +107,7 @@ class EngineOptions:
             kw["parallel_min_size"] = int(env["ASTROSIM_PARALLEL_MIN_SIZE"])
         for name, key in (("cse", "ASTROSIM_CSE"), ("skip_sums", "ASTROSIM_SKIP_SUMS"),
                           ("specialize", "ASTROSIM_SPECIALIZE"), ("hoist", "ASTROSIM_HOIST"),
+                          ("split_delivery", "ASTROSIM_SPLIT_DELIVERY"),
                           ("precise_math", "ASTROSIM_PRECISE_MATH")):
             if key in env:
                 kw[name] = env[key] not in ("0", "", "false", "False")

@@ -5,7 +5,39 @@ import numpy as np
 
 from .errors import UnsupportedFeatureError
 
-__all__ = ["PathwayQueue"]
+__all__ = ["PathwayQueue", "delay_steps", "row_layout"]
+
+
+def delay_steps(pathway):
+    """``(source index - source start, delay in steps)`` of every synapse of ``pathway``."""
+    src = pathway.source
+    start = int(getattr(src, "start", 0))
+    sources = np.asarray(pathway.synapse_sources.get_value(), dtype=np.int64) - start
+    nsyn = len(sources)
+    dt = float(pathway.clock.dt_)
+    delay = np.asarray(pathway.variables["delay"].get_value(), dtype=np.float64)
+    if not np.all(np.isfinite(delay)) or np.any(delay < 0):
+        raise UnsupportedFeatureError(pathway.name, "negative or non-finite delays")
+    steps = (delay / dt + 0.5).astype(np.int64)
+    if steps.size == 1:
+        steps = np.full(nsyn, steps.item(), dtype=np.int64)
+    return sources, steps
+
+
+def row_layout(pathway):
+    """``(ordered, longest row)`` of ``pathway``'s delivery rows (one source, one delay).
+
+    ``ordered``: synapse ids already sorted by (source, delay), so every row is the contiguous
+    id range ``ptr[p]:ptr[p + 1]`` of :class:`PathwayQueue` (its ``syn`` table is the identity);
+    true for one ``connect`` call with a homogeneous delay, the common case.
+    """
+    sources, steps = delay_steps(pathway)
+    if not len(sources):
+        return True, 1
+    D1 = int(steps.max()) + 1
+    key = sources * D1 + steps
+    ordered = bool(np.all(key[1:] >= key[:-1]))
+    return ordered, int(np.bincount(key).max())
 
 
 class PathwayQueue:
@@ -30,15 +62,8 @@ class PathwayQueue:
         start = int(getattr(src, "start", 0))
         stop = int(getattr(src, "stop", len(src)))
         nsrc = stop - start
-        sources = np.asarray(pathway.synapse_sources.get_value(), dtype=np.int64) - start
+        sources, steps = delay_steps(pathway)
         nsyn = len(sources)
-        dt = float(pathway.clock.dt_)
-        delay = np.asarray(pathway.variables["delay"].get_value(), dtype=np.float64)
-        if not np.all(np.isfinite(delay)) or np.any(delay < 0):
-            raise UnsupportedFeatureError(pathway.name, "negative or non-finite delays")
-        steps = (delay / dt + 0.5).astype(np.int64)
-        if steps.size == 1:
-            steps = np.full(nsyn, steps.item(), dtype=np.int64)
         if nsyn:
             dmin, dmax = int(steps.min()), int(steps.max())
         else:

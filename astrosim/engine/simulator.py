@@ -285,6 +285,7 @@ class Simulator(BatchedState, ChunkLoop):
                     arrays[name] = self._batched_value(name, var)
             elif spec.kind == "extra":
                 arrays[name] = spec.value
+        runtime.fault_in(arrays.values())  # map lazily allocated pages before the timed loop
         missing = [n for n, s in builder.arrays.items() if n not in arrays and s.kind != "monitor"]
         if missing:
             raise RuntimeError(f"internal error: no value for kernel arrays {missing}")

@@ -1,7 +1,56 @@
 """``synapses`` (with ``synapses_push_spikes``): push this step's events into the pathway's
 spike-history ring, then deliver due spikes in Brian2's order (oldest push first, then
-source neuron, then synapse id) and run the pathway code per synapse."""
+source neuron, then synapse id) and run the pathway code per synapse.
+
+Each due (source, delay) pair is one *row* of synapses, ``ptr[p]:ptr[p + 1]`` of the pathway's
+queue. With ``EngineOptions.split_delivery`` a row whose synapse ids are contiguous (one
+``connect`` call, one delay: :func:`~astrosim.engine.queue.row_layout`) is walked by id without
+the indirection through ``syn``, and pathways that accumulate into pre- or postsynaptic
+variables run the per-synapse code and the accumulation as two loops per row
+(:mod:`astrosim.engine.delivery`, bit-identical).
+"""
+import numpy as np
+
 from ..codegen import indent_lines as _indent
+from ..delivery import plan_delivery
+from ..queue import row_layout
+
+
+def _float_vars(block):
+    return {name for name, var in block.variables.items()
+            if getattr(var, "dtype", None) is not None and np.dtype(var.dtype) == np.float64}
+
+
+def _rows(table, block, q, vc):
+    """Delivery loop over the rows of one due (source, delay) pair (``$lo``, ``$nr``)."""
+    if not table.options.split_delivery:
+        return [f"        for $qq in $range({q}_ptr[$p], {q}_ptr[$p + 1]):",
+                f"            _idx = {q}_syn[$qq]", "            _vectorisation_idx = _idx",
+                _indent(vc, 3)]
+    ordered, longest = row_layout(block.kwds["pathway"])
+    # unsigned synapse ids: numba then indexes without the wrap-around of negative indices,
+    # which would keep LLVM from vectorising the row loop (10x slower with exp inside)
+    idx = "$lo + $np.uint64($j)" if ordered else f"$np.uint64({q}_syn[$lo + $np.uint64($j)])"
+    head = [f"        $lo = $np.uint64({q}_ptr[$p])", f"        $nr = {q}_ptr[$p + 1] - {q}_ptr[$p]",
+            "        for $j in $range($nr):", f"            _idx = {idx}",
+            "            _vectorisation_idx = _idx"]
+    buf = table.buffer(f"{q}_acc", kind="extra", value=np.zeros(1))
+    plan = plan_delivery(vc, buf, _float_vars(block))
+    facts = table.facts
+    facts["ordered_pathways"] = facts.get("ordered_pathways", 0) + int(ordered)
+    if plan is None:
+        del table.arrays[buf]
+        return head + [_indent(vc, 3)]
+    facts["split_pathways"] = facts.get("split_pathways", 0) + 1
+    table.arrays[buf].value = np.zeros((table.batch, len(plan.accumulations), longest))
+    table.private.add(buf)
+    lines = head + [_indent(plan.per_synapse, 3),
+                    "        for $j in $range($nr):", f"            _idx = {idx}"]
+    for acc in plan.accumulations:
+        target = f"{acc.array}[$b, {acc.index}]" if acc.batched else f"{acc.array}[{acc.index}]"
+        lines += [f"            {acc.index_line}",
+                  f"            {target} {acc.op}= {buf}[$b, {acc.slot}, $j]"]
+    return lines
 
 
 def _body(table, block):
@@ -25,10 +74,7 @@ def _body(table, block):
         "    $sl = ($timestep - $d) % $D1",
         f"    for $k in $range({q}_cnt[$b, $sl]):",
         f"        $p = {q}_hist[$b, $sl, $k] * $D1 + $d",
-        f"        for $qq in $range({q}_ptr[$p], {q}_ptr[$p + 1]):",
-        f"            _idx = {q}_syn[$qq]", "            _vectorisation_idx = _idx",
-        _indent(vc, 3),
-    ])
+    ] + _rows(table, block, q, vc))
 
 
 def render(table, block):

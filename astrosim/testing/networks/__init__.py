@@ -7,9 +7,10 @@ namespace would. :func:`run_in_namespace` then runs it with ``brian2.run`` or
 """
 from .neurons import build_coba, build_cuba, build_cobahh, build_hh_if_curve
 from .glia import build_gchi_astrocytes, build_io_synapse, build_synrel, build_coba_with_astro
+from .brunel import build_brunel
 from .runner import run_in_namespace
 
 __all__ = [
     "build_coba", "build_cuba", "build_cobahh", "build_hh_if_curve", "build_gchi_astrocytes", "build_io_synapse",
-    "build_synrel", "build_coba_with_astro", "run_in_namespace",
+    "build_synrel", "build_coba_with_astro", "build_brunel", "run_in_namespace",
 ]
