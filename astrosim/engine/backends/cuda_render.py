@@ -27,9 +27,12 @@ _USER_FUNCTION = re.compile(r"\b" + re.escape(getattr(K, "USER_FUNCTION", K.rese
 
 
 def cuda_options(options):
-    """``options`` with the CPU-text passes off (all bit-identical) and counter streams."""
+    """``options`` with the CPU-text passes off (all bit-identical) and counter streams.
+
+    The split delivery of event-driven pathways is off too: its row buffers are untested on a
+    device."""
     return options.replace(cse=False, skip_sums=False, specialize=False, hoist=False,
-                           rng="counter")
+                           split_delivery=False, rng="counter")
 
 
 class CudaKernelBuilder(ModuleBuilder):
