@@ -43,7 +43,6 @@ def _rows(table, block, q, vc):
         return head + [_indent(vc, 3)]
     facts["split_pathways"] = facts.get("split_pathways", 0) + 1
     table.arrays[buf].value = np.zeros((table.batch, len(plan.accumulations), longest))
-    table.private.add(buf)
     lines = head + [_indent(plan.per_synapse, 3),
                     "        for $j in $range($nr):", f"            _idx = {idx}"]
     for acc in plan.accumulations:
