@@ -36,6 +36,10 @@ class EngineOptions:
         Compute sub-expressions of synaptic loops that depend only on presynaptic (or only on
         postsynaptic) values once per source (target) instead of once per synapse
         (``astrosim.engine.hoist``; bit-identical).
+    lazy_linear : bool
+        Advance clock-driven variables whose update is affine in themselves with coefficients
+        constant between writes only where something reads them, by the closed form of ``n``
+        steps of the user's method (``astrosim.engine.lazy_linear``; equal up to rounding).
     compiled_connect_min_pairs : int
         ``Synapses.connect`` calls over at least this many candidate pairs run compiled
         (under the ``'astrosim'`` device); smaller ones keep Brian2's numpy path.
@@ -58,6 +62,7 @@ class EngineOptions:
     skip_sums: bool = True
     specialize: bool = True
     hoist: bool = True
+    lazy_linear: bool = True
     compiled_connect_min_pairs: int = 100_000_000
     precise_math: bool = False
     rng: str = "sequential"
@@ -96,6 +101,7 @@ class EngineOptions:
             kw["parallel_min_size"] = int(env["ASTROSIM_PARALLEL_MIN_SIZE"])
         for name, key in (("cse", "ASTROSIM_CSE"), ("skip_sums", "ASTROSIM_SKIP_SUMS"),
                           ("specialize", "ASTROSIM_SPECIALIZE"), ("hoist", "ASTROSIM_HOIST"),
+                          ("lazy_linear", "ASTROSIM_LAZY_LINEAR"),
                           ("precise_math", "ASTROSIM_PRECISE_MATH")):
             if key in env:
                 kw[name] = env[key] not in ("0", "", "false", "False")

@@ -15,6 +15,7 @@ from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, binomial_name
 from .errors import UnsupportedFeatureError
 from .cse import eliminate_common_subexpressions
 from .hoist import SIDE_INDEX, plan_hoisting
+from .lazy_linear import HEADER_LINE as _LAZY_HEADER, LazyLinear
 from .outline import outline_prange_loops
 from .skip import skip_unchanged_sums
 from .specialize import readonly_uniform, scalar_name, substitute_scalars
@@ -88,6 +89,8 @@ class ModuleBuilder:
                       "random_sites": 0, "hoisted": 0}
         self.summed_targets = {}  # call index -> target array name
         self.private = set()  # scratch arrays one block fills and reads (hoisted temporaries)
+        #: observation-driven integration of linear variables (astrosim.engine.lazy_linear)
+        self.lazy = LazyLinear() if getattr(options, "lazy_linear", False) else None
 
     # -- helpers --------------------------------------------------------------------------
     def array(self, var):
@@ -288,6 +291,8 @@ class ModuleBuilder:
             raise UnsupportedFeatureError(block.owner, f"code template '{block.template}'")
         if block.template in _GATHER_TEMPLATES:
             block = dataclasses.replace(block, vector_code=_scalar_log(block.vector_code))
+        if self.lazy is not None:
+            self.lazy.observe(self, block, len(self.calls))
         body, extra = render(self, block)
         return self.add_function(block.codeobj, f"{block.owner}_{block.template}", body,
                                  block.clock_index, extra_consts=extra, group_name=block.group)
@@ -313,9 +318,14 @@ class ModuleBuilder:
             calls, flags = skip_unchanged_sums(self.calls, self.summed_targets, set(self.arrays),
                                                self.private)
         self.facts["skipped_sums"] = len(flags)
+        prologue, epilogue, lazy_functions = [], [], ""
+        if self.lazy is not None:
+            calls, prologue, epilogue, lazy_functions = self.lazy.rewrite(calls, set(self.arrays), self.private)
+            self.facts["lazy_linear"] = list(self.lazy.facts)
         self.facts["random_sites"] = self.n_sites
         body = [f"for $b in {loop}($ts.shape[0]):", "    $done[$b] = $nsteps"]
         body += [f"    {flag} = True" for flag in flags]
+        body += [f"    {line}" for line in prologue]
         body.append("    for $s in $range($start[$b], $nsteps):")
         for line in self.capacity_checks:
             body.append(_indent(line, 2))
@@ -327,6 +337,7 @@ class ModuleBuilder:
                     "                $ts[$b, $c] += 1")
         body.append("        if $err[$b, 0] >= 0:\n            $err[$b, 3] = $s\n"
                     "            $done[$b] = $s + 1\n            break")
+        body += [f"    {line}" for line in epilogue]
         body.append("return 0")
         # canonical argument names: the source (and the disk cache) depends on structure only
         canon = {name: K.kernel_argument(k) for k, name in enumerate(args)}
@@ -343,6 +354,8 @@ class ModuleBuilder:
                 text = K.expand("\n".join(binds)) + "\n" + text
         text = rename_identifiers(text, canon)
         header = K.module_header(self.options.precise_math, self.options.rng) + "\n"
+        if prologue:
+            header += _LAZY_HEADER + "\n" + lazy_functions + "\n\n"
         if self.uses_prange and not parallel:
             # threaded element loops become small parallel functions: the kernel compiles serially
             text, functions = outline_prange_loops(text)
