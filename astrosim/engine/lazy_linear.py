@@ -27,7 +27,6 @@ The map is read off the user's own update, evaluated on the element's coefficien
 rounds once or twice, the closed form rounds a few times in all, so the two differ by about
 ``n`` ulps at most.
 """
-import math
 import re
 
 import numba
@@ -40,23 +39,6 @@ from .skip import _accesses
 
 __all__ = ["LazyLinear", "advance", "linear_variables"]
 
-#: the module alias of :func:`advance` in generated kernels
-ADVANCE = names.reserved("lzadvance")
-HEADER_LINE = f"from astrosim.engine.lazy_linear import advance as {ADVANCE}\n"
-
-
-@numba.njit(cache=True)
-def advance(x0, a, b, n):
-    """``n`` applications of ``x <- a*x + b`` to ``x0``, in closed form."""
-    if n <= 0:
-        return x0
-    if a == 1.0:
-        return x0 + n * b
-    if a > 0.0:
-        lg = n * math.log(a)
-        return math.exp(lg) * x0 + b * (math.expm1(lg) / (a - 1.0))
-    an = a ** n
-    return an * x0 + b * ((an - 1.0) / (a - 1.0))
 
 
 def linear_variables(abstract_code, candidates):
@@ -271,17 +253,19 @@ class LazyLinear:
                 body0.append(line)
                 body1.append(line)
         n, last, tgt = names.reserved("lzn"), names.reserved("lzlast"), names.reserved("lztgt")
-        lines = [f"{n} = {tgt} - {last}[{names.BATCH}, _idx__{k}]", f"if {n} > 0:"]
-        lines += ["    " + line for line in body0]
+        lines = [f"{n} = {tgt} - {last}[{names.BATCH}, _idx__{k}]"]
+        lines += body0
         for name in sorted(cand.lazy):
             b_, p_ = names.reserved(f"lzB_{name}__{k}"), names.reserved(f"lzP_{name}__{k}")
-            lines += [f"    {b_} = {name}__{k}", f"    {p_} = 1.0 + {names.ABS}({b_})"]
-        lines += ["    " + line for line in body1]
+            lines += [f"{b_} = {name}__{k}", f"{p_} = 1.0 + {names.ABS}({b_})"]
+        lines += body1
         for name, array in sorted(cand.lazy.items()):
             b_, p_ = names.reserved(f"lzB_{name}__{k}"), names.reserved(f"lzP_{name}__{k}")
-            lines.append(f"    {array}[{names.BATCH}, _idx__{k}] = {ADVANCE}({array}"
-                         f"[{names.BATCH}, _idx__{k}], ({name}__{k} - {b_}) / {p_}, {b_}, {n})")
-        lines.append(f"    {last}[{names.BATCH}, _idx__{k}] = {tgt}")
+            a_ = names.reserved(f"lzA_{name}__{k}")
+            cell = f"{array}[{names.BATCH}, _idx__{k}]"
+            lines.append(f"{a_} = ({name}__{k} - {b_}) / {p_}")
+            lines += _advance_lines(cell, a_, b_, n, f"{name}__{k}")
+        lines.append(f"{last}[{names.BATCH}, _idx__{k}] = {tgt}")
         text = "\n".join(lines)
         used = set(IDENTIFIER.findall(text))
         defined = [m.group(1) for line in parts["setup"]
@@ -331,6 +315,45 @@ class LazyLinear:
                 out += [pad + s for s in self._element(cand, parts, f"_idx__{j}",
                                                        self._target(cand, j))]
         return "\n".join(out)
+
+
+def _advance_lines(cell, a, b, n, tag):
+    """Branch-free kernel lines storing ``n`` steps of ``x <- a*x + b`` from ``cell`` into it
+    (the engine's ``exp``/``log``, so the loop around them can vectorise; ``expm1`` by Kahan's
+    ``(u - 1) e / log(u)``, exact to a few ulps, so ``A`` near 1 loses nothing)."""
+    v = lambda s: names.reserved(f"lz{s}_{tag}")  # noqa: E731
+    E, L = names.EXP, names.LOG
+    return [
+        f"{v('nf')} = {names.FLOAT}({n})",
+        f"{v('e')} = {v('nf')} * {L}({names.ABS}({a}))",
+        f"{v('u')} = {E}({v('e')})",
+        f"{v('an')} = -{v('u')} if ({a} < 0.0 and ({n} & 1) == 1) else {v('u')}",
+        f"{v('um1')} = {v('u')} - 1.0",
+        f"{v('lu')} = {L}({v('u')})",
+        f"{v('em1')} = {v('e')} if {v('um1')} == 0.0 else ({v('um1')} if {v('lu')} == 0.0 or "
+        f"{v('um1')} == -1.0 else {v('um1')} * {v('e')} / {v('lu')})",
+        f"{v('g')} = {v('em1')} / ({a} - 1.0) if {a} > 0.0 else "
+        f"({v('an')} - 1.0) / ({a} - 1.0)",
+        f"{v('g')} = {v('nf')} if {a} == 1.0 else {v('g')}",
+        f"{v('x')} = {v('an')} * {cell} + {b} * {v('g')}",
+        f"{cell} = {v('x')} if {n} > 0 else {cell}",
+    ]
+
+
+def _advance_function():
+    """The kernel's closed form as a compiled function ``advance(x0, a, b, n)`` (for tests)."""
+    from . import vecmath
+
+    lines = _advance_lines("x", "a", "b", "n", "t")
+    source = "def advance(x, a, b, n):\n" + "".join(f"    {line}\n" for line in lines) \
+        + "    return x\n"
+    namespace = {names.EXP: vecmath.exp, names.LOG: vecmath.log, names.ABS: abs,
+                 names.FLOAT: float}
+    exec(source, namespace)  # noqa: S102 (our own text)
+    return numba.njit(error_model="numpy")(namespace["advance"])
+
+
+advance = _advance_function()
 
 
 def _clock_dt(co):

@@ -15,7 +15,7 @@ from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, binomial_name
 from .errors import UnsupportedFeatureError
 from .cse import eliminate_common_subexpressions
 from .hoist import SIDE_INDEX, plan_hoisting
-from .lazy_linear import HEADER_LINE as _LAZY_HEADER, LazyLinear
+from .lazy_linear import LazyLinear
 from .outline import outline_prange_loops
 from .skip import skip_unchanged_sums
 from .specialize import readonly_uniform, scalar_name, substitute_scalars
@@ -355,7 +355,7 @@ class ModuleBuilder:
         text = rename_identifiers(text, canon)
         header = K.module_header(self.options.precise_math, self.options.rng) + "\n"
         if prologue:
-            header += _LAZY_HEADER + "\n" + lazy_functions + "\n\n"
+            header += "\n" + lazy_functions + "\n\n"
         if self.uses_prange and not parallel:
             # threaded element loops become small parallel functions: the kernel compiles serially
             text, functions = outline_prange_loops(text)
