@@ -257,7 +257,7 @@ class LazyLinear:
         lines += body0
         for name in sorted(cand.lazy):
             b_, p_ = names.reserved(f"lzB_{name}__{k}"), names.reserved(f"lzP_{name}__{k}")
-            lines += [f"{b_} = {name}__{k}", f"{p_} = 1.0 + {names.ABS}({b_})"]
+            lines += [f"{b_} = {name}__{k}", f"{p_} = 1048576.0 * (1.0 + {names.ABS}({b_}))"]
         lines += body1
         for name, array in sorted(cand.lazy.items()):
             b_, p_ = names.reserved(f"lzB_{name}__{k}"), names.reserved(f"lzP_{name}__{k}")
