@@ -188,6 +188,7 @@ class LazyLinear:
                          f"{names.TS}[{names.BATCH}, {cand.clock}]"]
             epilogue += self._sync_all(cand, parts, f"{names.TS}[{names.BATCH}, {cand.clock}]",
                                        "end")
+            epilogue += _nonfinite_check(parts["reports"])
             for j in plan["element"]:
                 texts[j] = self._insert_element(cand, parts, texts[j], j)
             for j in plan["all"]:
@@ -340,6 +341,16 @@ def _advance_lines(cell, a, b, n, tag):
     ]
 
 
+def _nonfinite_check(reports):
+    """Epilogue lines recording a non-finite lazy value (found at the end of the chunk)."""
+    if not reports:
+        return []
+    err, b = names.ERR, names.BATCH
+    return ([f"if {err}[{b}, 0] < 0 and {names.NSTEPS} > 0:"] + ["    " + r for r in reports]
+            + [f"    if {err}[{b}, 0] >= 0:",
+               f"        {err}[{b}, 3] = {names.MAX}({names.DONE}[{b}] - 1, 0)"])
+
+
 def _advance_function():
     """The kernel's closed form as a compiled function ``advance(x0, a, b, n)`` (for tests)."""
     from . import vecmath
@@ -395,6 +406,8 @@ def _split_update(text, cand):
         n += 1
     rest = lines[n:]
     flags = [line for line in rest if re.match(rf"^{names.reserved('dirty')}\d+ = True$", line)]
+    reports = [line.strip() for line in rest
+               if line.strip().startswith(f"{names.RT}.report_nonfinite(")]
     # drop stores and the non-finite count: the closed form stores
     kept, skip_next = [], False
     for line in body:
@@ -413,4 +426,4 @@ def _split_update(text, cand):
         return None
     if uses_random(text):
         return None
-    return {"setup": setup, "body": kept, "flags": flags}
+    return {"setup": setup, "body": kept, "flags": flags, "reports": reports}

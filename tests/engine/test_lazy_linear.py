@@ -168,3 +168,20 @@ def test_fig6_class_network_matches_step_by_step():
     step, _ = _fig6(False)
     for key in lazy:
         _close(lazy[key], step[key], key)
+
+
+def test_overflow_of_a_lazy_variable_is_reported():
+    from astrosim.engine.errors import SimulationError
+
+    b2.start_scope()
+    src = b2.SpikeGeneratorGroup(1, [0], [1 * ms], name="lz_nan_src")
+    tgt = b2.NeuronGroup(1, "v : 1", name="lz_nan_tgt")
+    syn = b2.Synapses(src, tgt, "dx/dt = a*x : 1 (clock-driven)\na : Hz", on_pre="v_post += x",
+                      method="exact", name="lz_nan_syn")
+    syn.connect()
+    syn.a = 2000 * Hz
+    syn.x = 1e306
+    sim = Simulator(b2.Network(src, tgt, syn), lazy_linear=True)
+    with pytest.raises(SimulationError, match="'x' became NaN or infinite"):
+        sim.run(5 * ms)
+    assert sim.kernel_facts["lazy_linear"] == ["lz_nan_syn.x"]
