@@ -183,7 +183,7 @@ class LazyLinear:
             self._function(cand, parts)
             functions.append(parts["function"])
             prologue += parts["setup"]
-            prologue += [f"for {names.reserved('lzi')} in {names.RANGE}({cand.n}):",
+            prologue += [f"for {names.reserved('lzi')} in {names.RANGE}(N__{cand.k}):",
                          f"    {cand.last}[{names.BATCH}, {names.reserved('lzi')}] = "
                          f"{names.TS}[{names.BATCH}, {cand.clock}]"]
             epilogue += self._sync_all(cand, parts, f"{names.TS}[{names.BATCH}, {cand.clock}]",
@@ -290,7 +290,7 @@ class LazyLinear:
                 f"{parts['args']})")
 
     def _sync_all(self, cand, parts, target, tag):
-        return [self._call(cand, parts, 0, cand.n, target)]
+        return [self._call(cand, parts, 0, f"N__{cand.k}", target)]
 
     def _element(self, cand, parts, index, target):
         return [f"if {cand.last}[{names.BATCH}, {index}] < {target}:",
@@ -395,7 +395,7 @@ def _split_update(text, cand):
     lines = text.split("\n")
     head = re.compile(rf"^for _idx__{k} in {names.reserved('')}p?range\(N__{k}\):$")
     starts = [n for n, line in enumerate(lines) if head.match(line)]
-    if len(starts) != 1:
+    if len(starts) != 1 or not any(line.startswith(f"N__{k} = ") for line in lines[:starts[0]]):
         return None
     s = starts[0]
     setup = lines[:s]
