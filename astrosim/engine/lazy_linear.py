@@ -21,9 +21,10 @@ brought up to date only where something looks:
 Invariant: between two such synchronisations of an element no block writes its value or its
 coefficients, so ``n`` applications of ``U`` equal ``n`` applications of the same affine map.
 The map is read off the user's own update, evaluated on the element's coefficients at
-``x = 0`` (giving ``B``) and at ``x = p = 1 + |B|`` (``A = (f(p) - B)/p``), and ``n`` steps are
-``A**n x0 + B (A**n - 1)/(A - 1)`` (``expm1``/``log`` for ``0 < A``, so no cancellation near
-``A = 1``). This is the user's method up to rounding: each step of step-by-step integration
+``x = 0`` (giving ``B``) and at ``x = p = 2**20 (1 + |B|)`` (``A = (f(p) - B)/p``, so the
+roundings of the terms free of ``x`` are divided by ``p`` and ``A`` is read off to about an ulp),
+and ``n`` steps are ``A**n x0 + B (A**n - 1)/(A - 1)`` (``A**n - 1`` by Kahan's ``expm1`` on the
+engine's ``exp``/``log``, so no cancellation near ``A = 1``, and the loop can vectorise). This is the user's method up to rounding: each step of step-by-step integration
 rounds once or twice, the closed form rounds a few times in all, so the two differ by about
 ``n`` ulps at most.
 """
