@@ -40,6 +40,10 @@ class EngineOptions:
         Event-driven pathways walk rows of contiguous synapse ids directly and run their
         per-synapse code apart from the accumulation into targets, so it vectorises
         (``astrosim.engine.delivery``; bit-identical).
+    lazy_linear : bool
+        Advance clock-driven variables whose update is affine in themselves with coefficients
+        constant between writes only where something reads them, by the closed form of ``n``
+        steps of the user's method (``astrosim.engine.lazy_linear``; equal up to rounding).
     compiled_connect_min_pairs : int
         ``Synapses.connect`` calls over at least this many candidate pairs run compiled
         (under the ``'astrosim'`` device); smaller ones keep Brian2's numpy path.
@@ -65,6 +69,7 @@ class EngineOptions:
     specialize: bool = True
     hoist: bool = True
     split_delivery: bool = True
+    lazy_linear: bool = True
     compiled_connect_min_pairs: int = 100_000_000
     precise_math: bool = False
     rng: str = "sequential"
@@ -108,6 +113,7 @@ class EngineOptions:
         for name, key in (("cse", "ASTROSIM_CSE"), ("skip_sums", "ASTROSIM_SKIP_SUMS"),
                           ("specialize", "ASTROSIM_SPECIALIZE"), ("hoist", "ASTROSIM_HOIST"),
                           ("split_delivery", "ASTROSIM_SPLIT_DELIVERY"),
+                          ("lazy_linear", "ASTROSIM_LAZY_LINEAR"),
                           ("precise_math", "ASTROSIM_PRECISE_MATH")):
             if key in env:
                 kw[name] = env[key] not in ("0", "", "false", "False")

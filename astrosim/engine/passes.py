@@ -9,16 +9,18 @@ the texts of the blocks concerned, and may add lines run once per chunk (``setup
 start of each copy's chunk (``per_copy``). It reports what it did in ``facts`` (which become
 ``Simulator.kernel_facts``), so tests check behaviour and counts, not generated text.
 
-``PASSES`` is the order: ``skip_sums`` (guards sums by dirty flags), ``specialize`` (uniform
-read-only arrays as scalars), ``cse`` (common sub-expressions, per block). Each is switched by
-the ``EngineOptions`` field of the same name and is bit-identical: results with a pass off
-equal those with it on. Two other rewrites are not in the list because they are not
+``PASSES`` is the order: ``skip_sums`` (guards sums by dirty flags), ``lazy_linear`` (linear
+variables advanced in closed form where read; it needs the skip flags and must come before
+``specialize``, whose scalars it does not parse), ``specialize`` (uniform read-only arrays as
+scalars), ``cse`` (common sub-expressions, per block). Each is switched by the
+``EngineOptions`` field of the same name; all are bit-identical (results with a pass off equal
+those with it on) except ``lazy_linear``, which equals step-by-step integration up to rounding. Two other rewrites are not in the list because they are not
 kernel-wide: hoisting (``hoist``) works on one block's vector code while its template renders
 it, and outlining (``outline``) is how the numba CPU back end compiles threaded loops.
 """
 from dataclasses import dataclass, field
 
-from . import cse, skip, specialize
+from . import cse, lazy_linear, skip, specialize
 
 __all__ = ["Draft", "PASSES", "run_passes", "initial_facts"]
 
@@ -33,11 +35,15 @@ class Draft:
     const: object = None          #: ``const(value)`` -> kernel expression of a run-time scalar
     setup: list = field(default_factory=list)     #: lines before the loop over copies
     per_copy: list = field(default_factory=list)  #: lines at the start of each copy's chunk
+    epilogue: list = field(default_factory=list)  #: lines at the end of each copy's chunk
+    functions: list = field(default_factory=list)  #: module-level functions the texts call
+    lazy: object = None           #: ``lazy_linear.LazyLinear`` observations (``None``: off)
 
 
 #: (EngineOptions switch, pass) in the order they run
 PASSES = (
     ("skip_sums", skip.run),
+    ("lazy_linear", lazy_linear.run),
     ("specialize", specialize.run),
     ("cse", cse.run),
 )
@@ -45,7 +51,7 @@ PASSES = (
 
 def initial_facts():
     """What the passes report when they are off (or find nothing)."""
-    return {"skipped_sums": 0, "scalar_arrays": [], "cse_temporaries": 0}
+    return {"skipped_sums": 0, "lazy_linear": [], "scalar_arrays": [], "cse_temporaries": 0}
 
 
 def run_passes(draft, options, facts):

@@ -15,6 +15,7 @@ from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, binomial_name
                       uses_random)
 from .errors import UnsupportedFeatureError
 from .hoist import SIDE_INDEX, plan_hoisting
+from .lazy_linear import LazyLinear
 from .outline import outline_prange_loops
 from .passes import Draft, initial_facts, run_passes
 from .templates import TEMPLATES
@@ -85,6 +86,8 @@ class ModuleBuilder:
         self.n_sites = 0
         #: what the passes did (read by tests and profiling instead of the source text)
         self.facts = {"threaded_blocks": 0, "random_sites": 0, "hoisted": 0, **initial_facts()}
+        #: observation-driven integration of linear variables (astrosim.engine.lazy_linear)
+        self.lazy = LazyLinear() if getattr(options, "lazy_linear", False) else None
 
     # -- helpers --------------------------------------------------------------------------
     def array(self, var):
@@ -291,6 +294,8 @@ class ModuleBuilder:
             raise UnsupportedFeatureError(block.owner, f"code template '{block.template}'")
         if block.template in _GATHER_TEMPLATES:
             block = dataclasses.replace(block, vector_code=_scalar_log(block.vector_code))
+        if self.lazy is not None:
+            self.lazy.observe(self, block, len(self.calls))
         body, extra = render(self, block)
         return self.add_function(block.codeobj, f"{block.owner}_{block.template}", body,
                                  block.clock_index, extra_consts=extra, group_name=block.group,
@@ -313,7 +318,7 @@ class ModuleBuilder:
         args = list(self.arrays)
         loop = "$prange" if parallel else "$range"
         draft = Draft(blocks=list(self.blocks), texts=[text for _, text in self.calls],
-                      values=arrays, const=self.const)
+                      values=arrays, const=self.const, lazy=self.lazy)
         self.facts.update(initial_facts())
         run_passes(draft, self.options, self.facts)
         self.facts["random_sites"] = self.n_sites
@@ -331,6 +336,7 @@ class ModuleBuilder:
                     "                $ts[$b, $c] += 1")
         body.append("        if $err[$b, 0] >= 0:\n            $err[$b, 3] = $s\n"
                     "            $done[$b] = $s + 1\n            break")
+        body += [f"    {line}" for line in draft.epilogue]
         body.append("return 0")
         # canonical argument names: the source (and the disk cache) depends on structure only
         canon = {name: K.kernel_argument(k) for k, name in enumerate(args)}
@@ -338,6 +344,8 @@ class ModuleBuilder:
         text = rename_identifiers(text, canon)
         header = K.module_header(self.options.precise_math, self.options.rng) + "\n"
         header += userfunc.definitions(text)  # the user's Python functions it calls
+        if draft.functions:
+            header += "\n" + "\n\n".join(draft.functions) + "\n\n"
         if self.uses_prange and not parallel:
             # threaded element loops become small parallel functions: the kernel compiles serially
             text, functions = outline_prange_loops(text)

@@ -29,10 +29,10 @@ _USER_FUNCTION = re.compile(r"\b" + re.escape(getattr(K, "USER_FUNCTION", K.rese
 def cuda_options(options):
     """``options`` with the CPU-text passes off (all bit-identical) and counter streams.
 
-    The split delivery of event-driven pathways is off too: its row buffers are untested on a
-    device."""
+    The split delivery of event-driven pathways and the lazy integration of linear variables
+    (CPU functions) are off too: untested on a device."""
     return options.replace(cse=False, skip_sums=False, specialize=False, hoist=False,
-                           split_delivery=False, rng="counter")
+                           split_delivery=False, lazy_linear=False, rng="counter")
 
 
 class CudaKernelBuilder(ModuleBuilder):
