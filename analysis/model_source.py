@@ -78,6 +78,37 @@ def select_examples(x, y, count: int, length: int, *, pad_id: int = 0):
     return x[idx, :length], y[idx], idx
 
 
+
+def _all_valid(tokens):
+    """The all-valid attention mask of a token batch."""
+    import torch
+
+    return torch.ones_like(tokens, dtype=torch.bool)
+
+
+def _algorithmic_side(model, tokens, labels, layer):
+    """What every comparison needs first: the captured heads of ``layer``, the model's own
+    predictions and head outputs, and the circuit scales calibrated on them."""
+    import torch
+
+    model.eval()
+    tokens = torch.as_tensor(tokens, dtype=torch.long)
+    labels = np.asarray(labels)
+    mask = _all_valid(tokens)
+    cap = capture_heads(model, tokens, mask, layer)
+    q, k, v = cap["q"], cap["k"], cap["v"]
+    B, H, N, hd = q.shape
+    w = None if cap["w_astro"] is None else np.broadcast_to(cap["w_astro"][None, :, :, :N], (B, H, hd, N))
+
+    def flat(a):
+        return None if a is None else a.reshape(a.shape[0] * H, *a.shape[2:])
+
+    with torch.no_grad():
+        algo_pred = model(tokens, mask).argmax(-1).cpu().numpy()
+        algo_heads = mapping.expected_output(flat(q), flat(k), flat(v), flat(w), cap["options"])
+    scales = mapping.CircuitScales.calibrate(flat(q), flat(k), flat(v), flat(w), cap["options"])
+    return tokens, labels, cap, q, k, v, w, flat, algo_pred, algo_heads, scales
+
 def model_comparison(model, tokens, labels, *, T=0.05, dt=5e-4, backend="brian2", modes=("rate", "spiking"),
                      layer=0, seed=0, chunk: int | None = None, progress=None) -> dict:
     """Accuracy of ``model`` on (tokens, labels) with algorithmic attention and with circuit attention.
@@ -96,21 +127,10 @@ def model_comparison(model, tokens, labels, *, T=0.05, dt=5e-4, backend="brian2"
     """
     import time
 
-    import torch
-
-    model.eval()
-    tokens = torch.as_tensor(tokens, dtype=torch.long)
-    labels = np.asarray(labels)
-    mask = torch.ones_like(tokens, dtype=torch.bool)
-    cap = capture_heads(model, tokens, mask, layer)
-    q, k, v = cap["q"], cap["k"], cap["v"]
+    (tokens, labels, cap, q, k, v, w, flat, algo_pred, algo_heads,
+     scales) = _algorithmic_side(model, tokens, labels, layer)
+    mask = _all_valid(tokens)
     B, H, N, hd = q.shape
-    w = None if cap["w_astro"] is None else np.broadcast_to(cap["w_astro"][None, :, :, :N], (B, H, hd, N))
-    flat = lambda a: None if a is None else a.reshape(a.shape[0] * H, *a.shape[2:])  # noqa: E731
-    with torch.no_grad():
-        algo_pred = model(tokens, mask).argmax(-1).cpu().numpy()
-        algo_heads = mapping.expected_output(flat(q), flat(k), flat(v), flat(w), cap["options"])
-    scales = mapping.CircuitScales.calibrate(flat(q), flat(k), flat(v), flat(w), cap["options"])
     chunk = int(chunk or B)
     result = {"examples": int(B), "tokens": int(N), "heads": int(H), "T": T, "chunk": chunk,
               "accuracy_algorithmic": float((algo_pred == labels).mean()),
@@ -173,27 +193,16 @@ def chunked_comparison(model, tokens, labels, path, *, mode: str, T: float = 0.0
     import time
     from pathlib import Path
 
-    import torch
-
     from . import compare
 
     if mode not in compare.TIERS:
         raise ValueError(f"chunked_comparison: mode must be one of {compare.TIERS}, got {mode!r}")
     dt = dt if dt is not None else (1e-4 if mode == "biophysical" else 5e-4)
     path = Path(path)
-    model.eval()
-    tokens = torch.as_tensor(tokens, dtype=torch.long)
-    labels = np.asarray(labels)
-    mask = torch.ones_like(tokens, dtype=torch.bool)
-    cap = capture_heads(model, tokens, mask, layer)
-    q, k, v = cap["q"], cap["k"], cap["v"]
+    (tokens, labels, cap, q, k, v, w, flat, algo_pred, algo_heads,
+     scales) = _algorithmic_side(model, tokens, labels, layer)
+    mask = _all_valid(tokens)
     B, H, N, hd = q.shape
-    w = None if cap["w_astro"] is None else np.broadcast_to(cap["w_astro"][None, :, :, :N], (B, H, hd, N))
-    flat = lambda a: None if a is None else a.reshape(a.shape[0] * H, *a.shape[2:])  # noqa: E731
-    with torch.no_grad():
-        algo_pred = model(tokens, mask).argmax(-1).cpu().numpy()
-        algo_heads = mapping.expected_output(flat(q), flat(k), flat(v), flat(w), cap["options"])
-    scales = mapping.CircuitScales.calibrate(flat(q), flat(k), flat(v), flat(w), cap["options"])
     header = {"kind": "header", "mode": mode, "T": T, "dt": dt, "chunk": int(chunk), "examples": int(B),
               "tokens": int(N), "heads": int(H), "seed": int(seed), "backend": backend,
               "inputs_sha1": hashlib.sha1(tokens.numpy().tobytes() + labels.tobytes()).hexdigest(),
