@@ -68,14 +68,18 @@ class ClassificationData:
         """Training steps per epoch (the last batch may be smaller)."""
         return math.ceil(self.size("train") / batch_size)
 
-    def epoch_batches(self, batch_size, generator):
-        """Yield ``(inputs, targets)`` training batches in the order of a permutation drawn from ``generator``."""
-        perm = torch.randperm(self.size("train"), generator=generator).to(self.device)
+    def _seed_augmentation(self, generator):
+        """Seed the augmentation stream of an epoch from ``generator`` (when augmenting at all)."""
         wants_rng = self.crop_pad if self.kind == "image" else self.token_dropout > 0
         if wants_rng and self._aug is None:
             self._aug = torch.Generator(device=self.device)
         if self._aug is not None:
             self._aug.manual_seed(int(torch.randint(0, 2**62, (1,), generator=generator)))
+
+    def epoch_batches(self, batch_size, generator):
+        """Yield ``(inputs, targets)`` training batches in the order of a permutation drawn from ``generator``."""
+        perm = torch.randperm(self.size("train"), generator=generator).to(self.device)
+        self._seed_augmentation(generator)
         for start in range(0, len(perm), batch_size):
             idx = perm[start : start + batch_size]
             yield self._inputs(self.x["train"][idx], train=True), self.y["train"][idx]

@@ -77,11 +77,7 @@ class ShardedClassificationData(_TrainingShare, ClassificationData):
         """This rank's part of every single-process training batch (same permutation, same draws)."""
         rank, world = self.partition
         perm = torch.randperm(self.size("train"), generator=generator)
-        wants_rng = self.crop_pad if self.kind == "image" else self.token_dropout > 0
-        if wants_rng and self._aug is None:
-            self._aug = torch.Generator(device=self.device)
-        if self._aug is not None:
-            self._aug.manual_seed(int(torch.randint(0, 2**62, (1,), generator=generator)))
+        self._seed_augmentation(generator)
         for start in range(0, len(perm), batch_size):
             idx = perm[start : start + batch_size]
             pos, rows = local_positions(idx, rank, world)
