@@ -269,15 +269,21 @@ def test_swallowed_ctrl_c_still_stops_the_run():
     sim.run(1 * ms)  # the next run is not interrupted by the old delivery
 
 
-def test_queue_of_a_deleted_pathway_does_not_block_a_time_change():
-    """Brian2's test harness resets the magic network's time between tests; spikes left in the
-    queue of a pathway that no longer exists must not count as spikes in flight."""
+def _spikes_in_flight():
+    """A network run for 1 ms whose 5 ms delayed pathway holds spikes: ``(net, synapses, sim)``."""
     G = NeuronGroup(2, "v : 1", threshold="True", reset="")
     S = Synapses(G, G, on_pre="v_post += 1", delay=5 * ms)
     S.connect()
     net = Network(G, S)
     sim = astrosim.Simulator(net)
     sim.run(1 * ms)
+    return net, S, sim
+
+
+def test_queue_of_a_deleted_pathway_does_not_block_a_time_change():
+    """Brian2's test harness resets the magic network's time between tests; spikes left in the
+    queue of a pathway that no longer exists must not count as spikes in flight."""
+    net, S, sim = _spikes_in_flight()
     (queue,) = sim._queues.values()
     assert queue.cnt.sum() > 0  # spikes in flight
     queue.ref = lambda: None  # as a weak reference to a pathway that was garbage-collected
@@ -288,12 +294,7 @@ def test_queue_of_a_deleted_pathway_does_not_block_a_time_change():
 
 
 def test_time_change_with_spikes_in_flight_is_refused():
-    G = NeuronGroup(2, "v : 1", threshold="True", reset="")
-    S = Synapses(G, G, on_pre="v_post += 1", delay=5 * ms)
-    S.connect()
-    net = Network(G, S)
-    sim = astrosim.Simulator(net)
-    sim.run(1 * ms)
+    net, _, sim = _spikes_in_flight()
     net.t_ = 0.0
     with pytest.raises(UnsupportedFeatureError, match="spikes in flight"):
         sim.run(1 * ms)
