@@ -61,10 +61,9 @@ def run(overrides=None, *, seed=None, out=None, report=None):
     return result
 
 
-#: Parameters that may differ between the parameter sets of one batched run (``run_batch``, sweeps). The rule's
-#: constants (tau_pre, A_pre, ...; on_pre/on_post code) stay structural, one run per value: per-copy constants of
-#: Synapses code kept copy 0's value in the engine when this was written (fixed since; batching them is left to do).
-BATCH_PARAMETERS = ("w_initial",)
+#: Parameters that may differ between the parameter sets of one batched run (``run_batch``, sweeps): the initial
+#: weight and the rule's constants (per-copy constants of the synapses' on_pre/on_post code).
+BATCH_PARAMETERS = ("w_initial",) + RULE
 
 
 def copies(p):

@@ -187,3 +187,22 @@ def test_a_folder_from_before_a_protocol_was_batched_is_a_different_sweep(tmp_pa
     with pytest.raises(SweepInputError, match="holds a different sweep \\(its target differ"):
         prepare_folder(tmp_path / "old", record)
     assert prepare_folder(tmp_path / "old", old) == chunk  # the same sweep is accepted
+
+
+def test_stdp_window_batches_its_rule_constants():
+    """Sets that differ in the rule's constants (on_pre/on_post code) run as one batch, each copy
+    equal to its set run alone (a deterministic protocol: exactly)."""
+    from astrosim.protocols import stdp_window as stdp
+    from astrosim.protocols._base import resolve
+
+    base = {"max_delay": "20*ms", "delay_step": "10*ms"}
+    sets = [resolve(stdp.PARAMETERS, {**base, **extra}, stdp.NAME) for extra in
+            ({}, {"tau_pre": "10*ms", "A_pre": "0.02"}, {"tau_post": "30*ms", "A_post": "-0.005", "w_initial": "0.3"})]
+    batched = stdp.run_batch(sets, seed=1)
+    for p, got in zip(sets, batched):
+        _release_previous_networks()
+        gc.collect()
+        want = stdp.run(p, seed=1)["summary"]
+        for key in want:
+            assert _same(want[key], got[key]), key
+    assert batched[0]["dw_at_plus_min_delay"] != batched[1]["dw_at_plus_min_delay"]
