@@ -54,6 +54,16 @@ def run(args):
     if args.nproc and args.nproc > 1 and "WORLD_SIZE" not in __import__("os").environ:
         return distributed.launch(args.nproc, distributed.train_argv())
     args.device = distributed.setup_from_env(args.device)  # --- end DDP ---
+    try:
+        code = _train(args)
+    except BaseException:
+        distributed.teardown()
+        raise
+    distributed.teardown(wait=True)  # a no-op in one process
+    return code
+
+
+def _train(args):
     from astrosim.train.session import make_config, run_training
 
     out = args.out or f"runs/{args.task}-{args.attention}-s{args.seed}"

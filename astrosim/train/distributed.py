@@ -174,11 +174,18 @@ def setup_from_env(device=None):
     return device
 
 
-def teardown():
-    """Leave the process group (end of a distributed run)."""
+def teardown(wait=False):
+    """Leave the process group (end of a distributed run).
+
+    With ``wait`` every rank first meets the others, so no rank tears the group down while
+    another still talks to it (gloo then aborts a rank: "terminate called without an active
+    exception"); after an error there is no waiting, since the other ranks may never come.
+    """
     import torch.distributed as dist
 
     if dist.is_initialized():
+        if wait:
+            dist.barrier()
         dist.destroy_process_group()
     _current[0] = Context()
 

@@ -40,9 +40,11 @@ def test_live_writer_refused_then_killed_file_recovered(tmp_path, runfiles, cli)
     assert result[0] == 0, result[2]
     for p in (path, copy):
         with h5py.File(p, "r") as f:  # plain open
-            n = f["monitors/trace/t"].shape[0]
+            # a kill during a flush may leave one data set a chunk longer than another: the
+            # rows every data set holds are the trusted ones
+            n = min(f["monitors/trace/t"].shape[0], f["monitors/trace/v"].shape[0])
             assert n >= flushed
-            np.testing.assert_allclose(f["monitors/trace/v"][:, 0], np.arange(n) * 1e-3)
+            np.testing.assert_allclose(f["monitors/trace/v"][:n, 0], np.arange(n) * 1e-3)
             assert f.attrs["status"] == "interrupted" and not f.attrs["complete"]
             assert "killed or crashed" in f.attrs["status_reason"]
             # from the data (n steps), or the recorder's own t_complete, at most one chunk behind
