@@ -252,20 +252,9 @@ def monitor_arrays(sim, monitor):
     """
     if sim is not None:
         return sim.monitor_data(monitor)
-    from brian2.monitors.spikemonitor import EventMonitor
+    from astrosim.engine.state import unbatched_monitor_data
 
-    if isinstance(monitor, EventMonitor):
-        out = {}
-        for name in (monitor.record_variables if monitor.record else []):
-            arr = np.empty(1, dtype=object)
-            arr[0] = np.asarray(monitor.variables[name].get_value()).copy()
-            out[name] = arr
-        out["count"] = np.asarray(monitor.variables["count"].get_value())[None].copy()
-        return out
-    out = {"t": np.asarray(monitor.variables["t"].get_value()).copy()}
-    for name in monitor.record_variables:
-        out[name] = np.asarray(monitor.variables[name].get_value())[None].copy()
-    return out
+    return unbatched_monitor_data(monitor)
 
 
 def copy_of(data, b):

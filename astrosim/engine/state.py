@@ -9,7 +9,7 @@ from brian2.units.fundamentalunits import Quantity
 
 from .codegen import is_batched
 
-__all__ = ["BatchedState"]
+__all__ = ["BatchedState", "unbatched_monitor_data"]
 
 
 class BatchedState:
@@ -74,7 +74,7 @@ class BatchedState:
         length-B object arrays of per-copy arrays, plus ``'count'`` (B, N).
         """
         if self.batch is None:
-            return self._unbatched_monitor_data(monitor)
+            return unbatched_monitor_data(monitor)
         chunks = self._store.get(monitor.name, [])
         kind = _monitor_kind(monitor)
         if kind == "spike":
@@ -96,22 +96,6 @@ class BatchedState:
                                          for c in chunks], axis=1) if chunks else np.zeros((self.B, 0)))
         return out
 
-    def _unbatched_monitor_data(self, monitor):
-        kind = _monitor_kind(monitor)
-        if kind == "spike":
-            out = {}
-            for name in (monitor.record_variables if monitor.record else []):
-                arr = np.empty(1, dtype=object)
-                arr[0] = np.asarray(monitor.variables[name].get_value()).copy()
-                out[name] = arr
-            out["count"] = np.asarray(monitor.variables["count"].get_value())[None].copy()
-            return out
-        out = {"t": np.asarray(monitor.variables["t"].get_value()).copy()}
-        names = list(monitor.record_variables) if kind == "state" else ["rate"]
-        for name in names:
-            out[name] = np.asarray(monitor.variables[name].get_value())[None].copy()
-        return out
-
     def _batched_value(self, name, var):
         base = np.asarray(var.get_value())
         st = self._state.get(name)
@@ -124,6 +108,24 @@ class BatchedState:
         return st
 
     # -- running -------------------------------------------------------------------------
+
+
+def unbatched_monitor_data(monitor):
+    """A monitor's values as Brian2 holds them, in ``monitor_data`` form (a copy axis of length one)."""
+    kind = _monitor_kind(monitor)
+    if kind == "spike":
+        out = {}
+        for name in (monitor.record_variables if monitor.record else []):
+            arr = np.empty(1, dtype=object)
+            arr[0] = np.asarray(monitor.variables[name].get_value()).copy()
+            out[name] = arr
+        out["count"] = np.asarray(monitor.variables["count"].get_value())[None].copy()
+        return out
+    out = {"t": np.asarray(monitor.variables["t"].get_value()).copy()}
+    names = list(monitor.record_variables) if kind == "state" else ["rate"]
+    for name in names:
+        out[name] = np.asarray(monitor.variables[name].get_value())[None].copy()
+    return out
 
 
 def _monitor_kind(monitor):
