@@ -22,8 +22,8 @@ __all__ = ["CudaKernelBuilder", "cuda_options"]
 #: the engine's names that only CUDA kernels use (kernel-wide: never renamed per block)
 CUDA_SHARED = tuple(K.reserved(n) for n in ("tid", "nth", "cuda"))
 _ATTR_CALL = re.compile(r"\b(" + K.NP + "|" + K.RT + r")\.(\w+)\b")
-_USER_FUNCTION = re.compile(r"\b" + re.escape(getattr(K, "USER_FUNCTION", K.reserved("uf_")))
-                            + r"(\w+)\(")
+#: a call of a compiled user function (``userfunc``: reserved prefix, the name, a 10-digit digest)
+_USER_FUNCTION = re.compile(r"\b" + re.escape(K.USER_FUNCTION) + r"(\w+?)_[0-9a-f]{10}\(")
 
 
 def cuda_options(options):
