@@ -49,6 +49,16 @@ def _bisect(dset, value, side="left"):
     return lo
 
 
+class _Prefix:
+    """The first ``n`` elements of a 1-d dataset, for `_bisect`."""
+
+    def __init__(self, dset, n):
+        self._dset, self.shape = dset, (n,)
+
+    def __getitem__(self, k):
+        return self._dset[k]
+
+
 class MonitorRecord:
     """One stored monitor. Variables are read on access (``rec.v``, ``rec.t``) or sliced with `read`.
 
@@ -56,8 +66,10 @@ class MonitorRecord:
     (``(batch, n_recorded, n_times)`` when batched); spikes give flat ``t``/``i``.
     """
 
-    def __init__(self, group):
+    def __init__(self, group, t_complete=None):
         self._group = group
+        self._t_complete = t_complete
+        self._n_rows = None
         self.name = group.name.rsplit("/", 1)[-1]
         attrs = {k: _attr(v) for k, v in group.attrs.items()}
         self.kind = attrs["kind"]
@@ -90,15 +102,37 @@ class MonitorRecord:
         return str(_attr(self.dataset(var).attrs.get("unit", "1")))
 
     def __len__(self):
-        return int(self._group["t"].shape[0])
+        return self._rows()
+
+    def _time_axis(self, dset):
+        return 1 if dset.ndim == 3 or (self.kind == "rate" and dset.ndim == 2) else 0
+
+    def _rows(self):
+        """Rows every variable holds in full.
+
+        A writer killed between two flushes can leave one dataset longer than another, and rows
+        past the file's ``t_complete`` that were never filled; neither is read.
+        """
+        if self._n_rows is None:
+            n = min(self._group[v].shape[self._time_axis(self._group[v])] for v in self.variables) \
+                if self.variables else 0
+            ordered = self.kind not in ("spikes", "events") or self.attrs.get("sorting", "by_time") == "by_time"
+            if self._t_complete is not None and ordered and n:
+                cut = self._t_complete - 0.5 * float(self.dt or 0.0)
+                t = self._group["t"]
+                if t[n - 1] >= cut:
+                    n = min(n, _bisect(_Prefix(t, n), cut))
+            self._n_rows = int(n)
+        return self._n_rows
 
     def _time_range(self, t_start, t_stop):
-        t = self._group["t"]
+        n = self._rows()
         ordered = self.kind != "spikes" and self.kind != "events" or self.attrs.get("sorting", "by_time") == "by_time"
         if not ordered:
-            return None
+            return slice(0, n)
+        t = _Prefix(self._group["t"], n)
         lo = 0 if t_start is None else _bisect(t, float(t_start))
-        hi = t.shape[0] if t_stop is None else _bisect(t, float(t_stop))
+        hi = n if t_stop is None else _bisect(t, float(t_stop))
         return slice(lo, hi)
 
     def read(self, var, t_start=None, t_stop=None, indices=None):
@@ -127,15 +161,16 @@ class MonitorRecord:
         dset = self.dataset(var)
         window = self._time_range(t_start, t_stop)
         if self.kind in ("spikes", "events"):
-            if window is None:
-                t = self._group["t"][()]
+            ordered = self.attrs.get("sorting", "by_time") == "by_time"
+            if not ordered:
+                t = self._group["t"][window]
                 keep = np.ones(t.shape, bool)
                 if t_start is not None:
                     keep &= t >= t_start
                 if t_stop is not None:
                     keep &= t < t_stop
-                values = dset[()][keep]
-                i = self._group["i"][()][keep]
+                values = dset[window][keep]
+                i = self._group["i"][window][keep]
             else:
                 values, i = dset[window], self._group["i"][window]
             if indices is not None:
@@ -143,7 +178,7 @@ class MonitorRecord:
             return to_quantity(values, dset)
         if var == "t":
             return to_quantity(dset[window], dset)
-        time_axis = 1 if dset.ndim == 3 or (self.kind == "rate" and dset.ndim == 2) else 0
+        time_axis = self._time_axis(dset)
         sel = [slice(None)] * dset.ndim
         sel[time_axis] = window
         if indices is not None and self.kind == "state":
@@ -219,7 +254,8 @@ class Recording:
         self.writer_not_closed = swmr_fallback
         self.created = _attr(attrs.get("created"))
         self._metadata = None
-        self.monitors = {name: MonitorRecord(g) for name, g in handle["monitors"].items()}
+        cut = None if self.status == "complete" else self.t_complete
+        self.monitors = {name: MonitorRecord(g, cut) for name, g in handle["monitors"].items()}
 
     @property
     def parameters(self):

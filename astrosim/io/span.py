@@ -37,15 +37,15 @@ def _data_end(rec):
     """End of the data actually present: min over sampled monitors of ``t[-1] + dt``; else last event."""
     ends, events = [], []
     for mon in rec.monitors.values():
-        t = mon._group["t"]
-        if not t.shape[0]:
+        t, n = mon._group["t"], len(mon)
+        if not n:
             if mon.kind in ("state", "rate"):
                 ends.append(None)
             continue
         if mon.kind in ("state", "rate"):
-            ends.append(float(t[t.shape[0] - 1]) + float(mon.dt or 0.0))
+            ends.append(float(t[n - 1]) + float(mon.dt or 0.0))
         else:
-            events.append(float(np.max(t[()])) + float(mon.dt or 0.0))
+            events.append(float(np.max(t[:n])) + float(mon.dt or 0.0))
     if ends:
         return None if any(e is None for e in ends) else min(ends)
     return max(events) if events else None
@@ -53,7 +53,7 @@ def _data_end(rec):
 
 def _data_start(rec):
     starts = [float(m._group["t"][0]) for m in rec.monitors.values()
-              if m.kind in ("state", "rate") and m._group["t"].shape[0]]
+              if m.kind in ("state", "rate") and len(m)]
     return min(starts) if starts else 0.0
 
 

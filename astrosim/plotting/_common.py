@@ -134,12 +134,13 @@ def _recorded_span(rec):
     spans = []
     for m in rec.monitors.values():
         t = m.dataset("t") if "t" in m.variables else None
-        if t is not None and t.shape[0]:
+        n = len(m) if t is not None else 0
+        if n:
             if m.kind in ("spikes", "events") and m.attrs.get("sorting", "by_time") != "by_time":
-                values = t[()]
+                values = t[:n]
                 spans.append((float(values.min()), float(values.max())))
             else:
-                spans.append((float(t[0]), float(t[-1])))
+                spans.append((float(t[0]), float(t[n - 1])))
     if not spans:
         return None
     return min(s[0] for s in spans), max(s[1] for s in spans)

@@ -172,3 +172,32 @@ def test_recorder_memory_is_bounded(tmp_path):
     with aio.load(tmp_path / "big.h5") as done:
         assert done["all"].dataset("v").shape == (12 * steps, 10_000)
         np.testing.assert_array_equal(done["all"].dataset("v")[-1], block[0])
+
+
+def test_killed_writer_rows_past_the_last_flush_are_not_read(tmp_path, finished_network, feeder):
+    """A writer killed inside a flush can leave ``t`` longer than ``v`` and rows past ``t_complete``."""
+    net, mons, ns = finished_network
+    path = tmp_path / "k.h5"
+    recorder = aio.H5Recorder(path, flush_every=0.0)
+    with pytest.raises(RuntimeError, match="simulated failure"):
+        feeder(recorder, net, {"trace": mons["trace"], "spikes": mons["spikes"]}, 0.04, n_chunks=4, stop_after=2)
+    with aio.load(path) as rec:
+        n_good, t_good = len(rec["trace"]), rec.t_complete
+        n_spikes = len(rec["spikes"])
+    assert 0 < n_good and n_spikes > 0
+    with h5py.File(path, "a") as f:  # what a kill half-way through the next flush leaves behind
+        f.attrs["status"] = "running"
+        trace, spikes = f["monitors/trace"], f["monitors/spikes"]
+        trace["t"].resize(n_good + 25, axis=0)
+        trace["t"][n_good:] = t_good + np.arange(25) * 1e-4
+        trace["v"].resize(n_good + 10, axis=0)  # v got only part of the way, its rows are unfilled
+        for var in spikes:
+            spikes[var].resize(n_spikes + 5, axis=0)
+        spikes["t"][n_spikes:] = t_good + 1e-3
+    with aio.load(path) as rec:
+        assert not rec.complete
+        assert len(rec["trace"]) == n_good
+        assert np.asarray(rec["trace"].v).shape[1] == n_good
+        np.testing.assert_array_equal(np.asarray(rec["trace"].v), np.asarray(mons["trace"].v)[:, :n_good])
+        assert len(rec["spikes"]) == n_spikes == len(rec["spikes"].i)
+        assert len(rec["trace"].read("v", t_start=0.0, t_stop=1.0)[0]) == n_good
