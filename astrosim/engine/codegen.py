@@ -125,8 +125,9 @@ class NumbaCodeGenerator(CythonCodeGenerator):
             return kind, timedarray_names(var.name)
         if isinstance(var, BinomialFunction):
             params = _binomial_params(var)
-            kind = _RANDOM_HELPERS["binomial_normal" if "loc" in params else "binomial_exact"]
-            return kind, RANDOM_ARGS + binomial_names(var.name)
+            exact = "loc" not in params
+            kind = _RANDOM_HELPERS["binomial_exact" if exact else "binomial_normal"]
+            return kind, RANDOM_ARGS + binomial_names(var.name, exact)
         return compile_user_function(varname, var, getattr(self.owner, "name", "?"))
 
     def translate_expression(self, expr):
@@ -172,9 +173,11 @@ def timedarray_names(name):
     return K.reserved(f"tav_{name}"), K.local(f"taeps_{name}"), K.local(f"taK_{name}")
 
 
-def binomial_names(name):
-    """Block-local names of a BinomialFunction's two parameters."""
-    return K.local(f"bnA_{name}"), K.local(f"bnB_{name}")
+def binomial_names(name, exact=False):
+    """Block-local names of a BinomialFunction's parameters: ``loc, scale`` (normal approximation)
+    or ``n, p, q**n, bound`` (inversion; see ``runtime.binomial_constants``)."""
+    names = K.local(f"bnA_{name}"), K.local(f"bnB_{name}")
+    return names + (K.local(f"bnC_{name}"), K.local(f"bnD_{name}")) if exact else names
 
 
 def _known_function(varname, var):

@@ -18,6 +18,7 @@ from .hoist import SIDE_INDEX, plan_hoisting
 from .lazy_linear import LazyLinear
 from .outline import outline_prange_loops
 from .passes import Draft, initial_facts, run_passes
+from .runtime import binomial_constants
 from .templates import TEMPLATES
 
 __all__ = ["ModuleBuilder", "ArraySpec"]
@@ -137,11 +138,11 @@ class ModuleBuilder:
                 out += [(eps, float(var.dt / factor)), (k_name, int(factor))]
             elif isinstance(var, BinomialFunction):
                 p = _binomial_params(var)
-                first, second = binomial_names(var.name)
                 if "loc" in p:
-                    out += [(first, p["loc"]), (second, p["scale"])]
+                    out += zip(binomial_names(var.name), (p["loc"], p["scale"]))
                 else:
-                    out += [(first, int(p["n"])), (second, p["p"])]
+                    values = (int(p["n"]), p["p"]) + binomial_constants(int(p["n"]), p["p"])
+                    out += zip(binomial_names(var.name, exact=True), values)
         return out
 
     def add_function(self, co, key, body, clock_index, extra_consts=(), group_name=None,

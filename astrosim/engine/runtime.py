@@ -12,7 +12,7 @@ from .vecmath import exp, log
 
 __all__ = ["seed_states", "RANDOM_HELPERS", "counter_bits", "ctr_uniform", "ctr_normal",
            "ctr_poisson", "uniform", "normal", "poisson", "binomial_normal",
-           "binomial_exact", "timestep", "clip", "sign", "to_int", "exprel",
+           "binomial_exact", "binomial_constants", "timestep", "clip", "sign", "to_int", "exprel",
            "timed_1d", "timed_2d", "clock_schedule", "cycles", "cycles_per_second", "exp", "log",
            "fault_in"]
 
@@ -112,12 +112,29 @@ def binomial_normal(s, b, loc, scale):
     return loc + scale * normal(s, b)
 
 
+def binomial_constants(n, p):
+    """``(q**n, bound)`` of binomial inversion (as Brian2's BinomialFunction), once per function.
+
+    Generated code passes them with ``n`` and ``p`` so that a draw computes no ``exp``, ``log``
+    or ``sqrt`` (a ``PoissonInput`` draws once per neuron and step).
+    """
+    P = 1.0 - p if p > 0.5 else p
+    q = 1.0 - P
+    return math.exp(n * math.log(q)), float(min(n, n * P + 10.0 * math.sqrt(n * P * q + 1)))
+
+
+@numba.njit(cache=True)
+def _binomial_side(p):
+    """``(reverse, P, q)``: inversion counts the rarer outcome."""
+    reverse = p > 0.5
+    P = 1.0 - p if reverse else p
+    return reverse, P, 1.0 - P
+
+
 @numba.njit(cache=True)
 def _binomial_setup(n, p):
     """``(reverse, P, q, q**n, bound)`` of binomial inversion (as Brian2's BinomialFunction)."""
-    reverse = p > 0.5
-    P = 1.0 - p if reverse else p
-    q = 1.0 - P
+    reverse, P, q = _binomial_side(p)
     return reverse, P, q, math.exp(n * math.log(q)), min(n, n * P + 10.0 * math.sqrt(n * P * q + 1))
 
 
@@ -139,6 +156,11 @@ def _binomial_invert(U, n, P, q, qn, bound):
 def binomial_exact(s, b, n, p):
     """Binomial draw by inversion (as Brian2's non-approximated BinomialFunction)."""
     reverse, P, q, qn, bound = _binomial_setup(n, p)
+    return _binomial_sequential(s, b, n, reverse, P, q, qn, bound)
+
+
+@numba.njit(cache=True)
+def _binomial_sequential(s, b, n, reverse, P, q, qn, bound):
     X = -1
     while X < 0:
         X = _binomial_invert(uniform(s, b), n, P, q, qn, bound)
@@ -170,8 +192,9 @@ def seq_binomial_normal(s, b, idx, step, site, loc, scale):
 
 
 @numba.njit(cache=True)
-def seq_binomial_exact(s, b, idx, step, site, n, p):
-    return binomial_exact(s, b, n, p)
+def seq_binomial_exact(s, b, idx, step, site, n, p, qn, bound):
+    reverse, P, q = _binomial_side(p)
+    return _binomial_sequential(s, b, n, reverse, P, q, qn, bound)
 
 
 @numba.njit(cache=True)
@@ -247,10 +270,10 @@ def ctr_binomial_normal(s, b, idx, step, site, loc, scale):
 
 
 @numba.njit(cache=True)
-def ctr_binomial_exact(s, b, idx, step, site, n, p):
+def ctr_binomial_exact(s, b, idx, step, site, n, p, qn, bound):
     """Binomial draw by inversion from counter draws (as :func:`binomial_exact`)."""
     key = s[b, 0]
-    reverse, P, q, qn, bound = _binomial_setup(n, p)
+    reverse, P, q = _binomial_side(p)
     j = 0
     X = _binomial_invert(_unit(key, idx, step, site, j), n, P, q, qn, bound)
     while X < 0:

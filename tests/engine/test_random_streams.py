@@ -98,3 +98,34 @@ def test_counter_stream_is_the_same_on_threads_and_statistically_right():
     last = serial[:, -1]
     assert abs(last.var() - var) / (var * np.sqrt(2 / len(last))) < Z
     assert abs(last.mean()) / np.sqrt(var / len(last)) < Z
+
+
+@numba.njit
+def _binomials(s, n, p, qn, bound, count):
+    out = np.empty(count)
+    for i in range(count):
+        out[i] = runtime.ctr_binomial_exact(s, 0, i, 1, 0, n, p, qn, bound)
+    return out
+
+
+@pytest.mark.parametrize("n, p", [(100, 0.001), (400, 0.005), (7, 0.9), (30, 0.5)])
+def test_binomial_inversion_with_constants_computed_once(n, p):
+    """The host's ``q**n`` and bound are the kernel's, and the draws have binomial moments."""
+    qn, bound = runtime.binomial_constants(n, p)
+    _, _, _, qn_kernel, bound_kernel = runtime._binomial_setup(n, p)
+    assert qn == qn_kernel and bound == bound_kernel
+    k = _binomials(STATE, n, p, qn, bound, N)
+    assert k.min() >= 0 and k.max() <= n
+    assert _z_mean(k, n * p, n * p * (1 - p)) < Z
+    assert stats.chisquare(*_binned(k, n, p)).pvalue > 1e-4
+
+
+def _binned(k, n, p):
+    """Observed and expected counts of the outcomes with at least 20 expected draws."""
+    values = np.arange(n + 1)
+    expected = stats.binom.pmf(values, n, p) * len(k)
+    keep = expected >= 20
+    observed = np.bincount(k.astype(int), minlength=n + 1)
+    obs = np.append(observed[keep], observed[~keep].sum())
+    exp = np.append(expected[keep], expected[~keep].sum())
+    return obs, exp * obs.sum() / exp.sum()

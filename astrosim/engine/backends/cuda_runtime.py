@@ -123,14 +123,12 @@ def ctr_binomial_normal(s, b, idx, step, site, loc, scale):
 
 
 @cuda.jit(device=True)
-def ctr_binomial_exact(s, b, idx, step, site, n, p):
+def ctr_binomial_exact(s, b, idx, step, site, n, p, qn, bound):
     """Binomial draw by inversion from counter draws (as ``runtime.ctr_binomial_exact``)."""
     key = s[b, 0]
     reverse = p > 0.5
     P = 1.0 - p if reverse else p
     q = 1.0 - P
-    qn = math.exp(n * math.log(q))
-    bound = min(n, n * P + 10.0 * math.sqrt(n * P * q + 1))
     X = 0
     px = qn
     j = 0
