@@ -47,11 +47,15 @@ def linear_variables(abstract_code, candidates):
     Returns ``{name}`` of the variables whose final value is ``A*x + B`` with ``A``, ``B``
     free of ``x``, of the other updated variables, of ``t`` and of noise; ``None`` when the
     code is not a sequence of plain assignments or updates anything that is not affine.
+
+    Each line is read once with the names assigned before it as symbols (expanding them would
+    grow a Runge-Kutta update exponentially): a line is affine in ``x`` when it is affine
+    jointly in the names that depend on ``x``, all of them affine; a sufficient condition
+    (affine maps compose), so the pass may miss an update whose non-linear terms cancel.
     """
-    import sympy
     from brian2.parsing.sympytools import str_to_sympy
 
-    env, updated = {}, []
+    lines = []
     for line in abstract_code.split("\n"):
         line = line.strip()
         if not line:
@@ -61,33 +65,52 @@ def linear_variables(abstract_code, candidates):
             return None
         name, rhs = m.groups()
         try:
-            expr = str_to_sympy(rhs)
+            lines.append((name, str_to_sympy(rhs)))
         except Exception:  # anything Brian2 cannot read back: leave the update alone
             return None
-        expr = expr.xreplace({s: env[s.name] for s in expr.free_symbols if s.name in env})
-        env[name] = expr
-        if name in candidates and name not in updated:
-            updated.append(name)
+    updated = list(dict.fromkeys(name for name, _ in lines if name in candidates))
     if not updated:
         return None
+    deps, status = {}, {x: {} for x in updated}  # current value of a name: inputs; per x: its kind
+    for name, expr in lines:
+        symbols = expr.free_symbols
+        deps[name] = set().union(*(deps.get(s.name, {s.name}) for s in symbols))
+        for x, kinds in status.items():
+            kinds[name] = _affine_kind(expr, symbols, x, kinds)
     out = set()
     for name in updated:
-        expr = env[name]
-        names_in = {s.name for s in expr.free_symbols}
+        names_in = deps[name]
         if names_in & ({"t", "t_in_timesteps", "xi"} | {u for u in updated if u != name}):
             return None
         if any(n.startswith("xi_") for n in names_in):
             return None
-        x = next((s for s in expr.free_symbols if s.name == name), None)
-        if x is None:
-            slope = sympy.Integer(0)
-        else:
-            slope = sympy.diff(expr, x)
-        if slope.has(sympy.Derivative) or slope.has(sympy.Subs) or (
-                x is not None and x in slope.free_symbols):
+        if status[name][name] == "nonlinear":
             return None
         out.add(name)
     return out
+
+
+def _affine_kind(expr, symbols, x, kinds):
+    """``'free'``, ``'affine'`` or ``'nonlinear'``: how ``expr`` depends on the input ``x``.
+
+    ``kinds`` holds the kind of every name assigned so far; an unassigned symbol is an input.
+    """
+    import sympy
+
+    dependent = []
+    for s in symbols:
+        kind = kinds.get(s.name, "affine" if s.name == x else "free")
+        if kind == "nonlinear":
+            return "nonlinear"
+        if kind == "affine":
+            dependent.append(s)
+    if not dependent:
+        return "free"
+    for d in dependent:
+        slope = sympy.diff(expr, d)
+        if slope.has(sympy.Derivative) or slope.has(sympy.Subs) or slope.free_symbols & set(dependent):
+            return "nonlinear"
+    return "affine"
 
 
 _SIMPLE = re.compile(r"^[A-Za-z_]\w* = [^\n]+$")

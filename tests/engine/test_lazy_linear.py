@@ -185,3 +185,19 @@ def test_overflow_of_a_lazy_variable_is_reported():
     with pytest.raises(SimulationError, match="'x' became NaN or infinite"):
         sim.run(5 * ms)
     assert sim.kernel_facts["lazy_linear"] == ["lz_nan_syn.x"]
+
+
+def test_linear_variables_reads_a_long_update_without_expanding_it():
+    """Forty chained stages (an RK-like update) are decided in well under a second."""
+    import time
+
+    lines, prev = [], "x"
+    for k in range(40):
+        lines.append(f"_k{k} = -({prev} + _k{k - 1 if k else 0}*0.5*dt)/tau + I/tau" if k else f"_k0 = -x/tau + I/tau")
+        prev = f"_k{k}"
+    lines += [f"_x = x + dt*({' + '.join(f'_k{k}' for k in range(40))})/40", "x = _x"]
+    t0 = time.perf_counter()
+    assert linear_variables("\n".join(lines), {"x"}) == {"x"}
+    lines.insert(-2, "_k39 = _k39*_k38")
+    assert linear_variables("\n".join(lines), {"x"}) is None
+    assert time.perf_counter() - t0 < 5.0
