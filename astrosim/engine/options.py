@@ -40,6 +40,10 @@ class EngineOptions:
         Event-driven pathways walk rows of contiguous synapse ids directly and run their
         per-synapse code apart from the accumulation into targets, so it vectorises
         (``astrosim.engine.delivery``; bit-identical).
+    outline_loops : bool
+        Compile each block's element loop as a small function of its own, called from the
+        fused step loop (``astrosim.engine.outline``): LLVM optimises a loop alone better
+        than inside a kernel of thousands of lines (bit-identical).
     lazy_linear : bool
         Advance clock-driven variables whose update is affine in themselves with coefficients
         constant between writes only where something reads them, by the closed form of ``n``
@@ -70,6 +74,7 @@ class EngineOptions:
     hoist: bool = True
     split_delivery: bool = True
     lazy_linear: bool = True
+    outline_loops: bool = True
     compiled_connect_min_pairs: int = 100_000_000
     precise_math: bool = False
     rng: str = "sequential"

@@ -16,7 +16,7 @@ from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, binomial_name
 from .errors import UnsupportedFeatureError
 from .hoist import SIDE_INDEX, plan_hoisting
 from .lazy_linear import LazyLinear
-from .outline import outline_prange_loops
+from .outline import outline_loops
 from .passes import Draft, initial_facts, run_passes
 from .runtime import binomial_constants
 from .templates import TEMPLATES
@@ -347,9 +347,10 @@ class ModuleBuilder:
         header += userfunc.definitions(text)  # the user's Python functions it calls
         if draft.functions:
             header += "\n" + "\n\n".join(draft.functions) + "\n\n"
-        if self.uses_prange and not parallel:
-            # threaded element loops become small parallel functions: the kernel compiles serially
-            text, functions = outline_prange_loops(text)
+        threaded = self.uses_prange and not parallel  # the kernel then compiles serially
+        if threaded or self.options.outline_loops:
+            text, functions = outline_loops(text, serial=self.options.outline_loops,
+                                            threaded=threaded)
             header += functions + "\n\n"
         main = K.expand(
             f"@numba.njit(cache=True, error_model='numpy', parallel={bool(parallel)})\n"
