@@ -119,6 +119,7 @@ class EngineOptions:
                           ("specialize", "ASTROSIM_SPECIALIZE"), ("hoist", "ASTROSIM_HOIST"),
                           ("split_delivery", "ASTROSIM_SPLIT_DELIVERY"),
                           ("lazy_linear", "ASTROSIM_LAZY_LINEAR"),
+                          ("outline_loops", "ASTROSIM_OUTLINE_LOOPS"),
                           ("precise_math", "ASTROSIM_PRECISE_MATH")):
             if key in env:
                 kw[name] = env[key] not in ("0", "", "false", "False")

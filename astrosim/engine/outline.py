@@ -131,7 +131,9 @@ def _outlined(body, outside, count, parallel):
         if not _only_defined(name, outside):
             return None
     used = {n for n in IDENTIFIER.findall(body) if not names.is_module_global(n)}
-    params = sorted((used - assigned) | set(carried))
+    # in order of first appearance: the same loop gets the same signature wherever it is
+    free = (used - assigned) | set(carried)
+    params = [n for n in dict.fromkeys(IDENTIFIER.findall(body)) if n in free]
     name = names.reserved(f"{'threaded' if parallel else 'element'}_loop{count}")
     first = body.split("\n", 1)[0]
     indent = first[:len(first) - len(first.lstrip())]

@@ -16,6 +16,7 @@ from .codegen import (IDENTIFIER, _binomial_params, _timedarray_K, binomial_name
 from .errors import UnsupportedFeatureError
 from .hoist import SIDE_INDEX, plan_hoisting
 from .lazy_linear import LazyLinear
+from .loop_modules import LOAD_LOOP, loop_module_lines
 from .outline import outline_loops
 from .passes import Draft, initial_facts, run_passes
 from .runtime import binomial_constants
@@ -351,7 +352,11 @@ class ModuleBuilder:
         if threaded or self.options.outline_loops:
             text, functions = outline_loops(text, serial=self.options.outline_loops,
                                             threaded=threaded)
-            header += functions + "\n\n"
+            if functions:  # each loop in a module of its own, cached by its own structure
+                header += (f"from astrosim.engine.loop_modules import load_loop as {LOAD_LOOP}\n"
+                           + loop_module_lines(functions, K.module_header(
+                               self.options.precise_math, self.options.rng), self.options.cache_dir)
+                           + "\n")
         main = K.expand(
             f"@numba.njit(cache=True, error_model='numpy', parallel={bool(parallel)})\n"
             f"def run_chunk($nsteps, $ticks, $rowidx, $ts, $dts, $rng, $err, $start, $done, "

@@ -20,6 +20,7 @@ import sympy
 import astrosim
 from astrosim.engine import names as kernel_names
 from astrosim.engine.codegen import IDENTIFIER
+from astrosim.engine.loop_modules import loop_sources
 
 #: names common in models (``s`` and ``b`` crashed compilation before the reserved namespace)
 COMMON = ["s", "b", "v", "x", "w", "u", "g", "n", "k", "d", "p", "c", "y", "z", "I", "h", "m",
@@ -122,8 +123,9 @@ def _kernel_identifiers():
     """
     _, sim = _run(["vv", "uu"], ["ww", "zz"], "astrosim")
     engine, brian2 = set(), set()
-    for ident in set(IDENTIFIER.findall(sim.source)):
-        stem = re.sub(r"__\d+$", "", ident)
+    text = "\n".join([sim.source, *loop_sources(sim.source)])  # the kernel and its loops
+    for ident in set(IDENTIFIER.findall(text)):
+        stem = re.sub(r"__(\d+|L)$", "", ident)
         if kernel_names.is_reserved(stem):
             engine.add(stem[len(kernel_names.PREFIX):])
         else:
