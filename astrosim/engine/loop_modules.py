@@ -27,12 +27,6 @@ _DEF = re.compile(r"^def (\w+)\((.*)\):$", re.M)
 _BLOCK_LOCAL = re.compile(r"^(\w+?)__\d+$")
 
 
-def _functions(text):
-    """Split the outlined loops' source into one text per function (decorator included)."""
-    parts = re.split(r"(?m)^(?=@numba\.njit)", text)
-    return [p.rstrip() + "\n" for p in parts if p.strip()]
-
-
 def _canonical(function):
     """``(outlined name, canonical function source, canonical name)`` of one outlined loop."""
     m = _DEF.search(function)
@@ -59,10 +53,10 @@ def _canonical(function):
 
 
 def loop_module_lines(functions, header, cache_dir):
-    """Kernel-module lines binding each outlined loop of ``functions`` (their joined source)
-    to the function of its own module (``header``: the generated modules' header)."""
+    """Kernel-module lines binding each outlined loop (``functions``: their sources) to the
+    function of its own module (``header``: the generated modules' header)."""
     lines = []
-    for function in _functions(functions):
+    for function in functions:
         name, text, canonical = _canonical(function)
         source = header + userfunc.definitions(text) + "\n" + text
         lines.append(f"{name} = {LOAD_LOOP}({source!r}, {canonical!r}, {cache_dir!r})")

@@ -21,7 +21,7 @@ import re
 from . import names
 from .codegen import IDENTIFIER, indent_lines
 
-__all__ = ["outline_loops", "outline_prange_loops", "BLOCK_DEPTH"]
+__all__ = ["outline_loops", "BLOCK_DEPTH"]
 
 _ASSIGNED = re.compile(r"^\s*([_A-Za-z]\w*)\s*(?:=(?!=)|\+=|-=|\*=|/=)", re.M)
 _FOR = re.compile(r"^\s*for\s+([_A-Za-z]\w*)\s+in\b", re.M)
@@ -83,8 +83,8 @@ def outline_loops(text, serial=True, threaded=True):
     """Return ``(text, functions)``: ``text`` with loops replaced by calls.
 
     ``threaded``: the outermost ``prange`` loops; ``serial``: the outermost loop of each block
-    (a loop at `BLOCK_DEPTH` or deeper that no other such loop encloses). ``functions`` is
-    module source defining the outlined loops.
+    (a loop at `BLOCK_DEPTH` or deeper that no other such loop encloses). ``functions`` lists
+    the module source of each outlined loop.
     """
     lines = text.split("\n")
     scopes = _loop_scopes(lines)
@@ -114,7 +114,7 @@ def outline_loops(text, serial=True, threaded=True):
         indent = line[:depth]
         out.append(indent + call)
         k = end
-    return "\n".join(out), "\n\n".join(functions)
+    return "\n".join(out), functions
 
 
 def _outlined(body, outside, count, parallel):
@@ -143,8 +143,3 @@ def _outlined(body, outside, count, parallel):
                 + indent_lines(dedented, 1) + f"\n    return {ret if ret else 0}\n")
     call = f"{name}({', '.join(params)})"
     return function, (f"{ret} = {call}" if ret else call)
-
-
-def outline_prange_loops(text):
-    """Return ``(text, functions)``: ``text`` with each outermost prange loop replaced by a call."""
-    return outline_loops(text, serial=False, threaded=True)

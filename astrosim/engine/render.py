@@ -344,7 +344,8 @@ class ModuleBuilder:
         canon = {name: K.kernel_argument(k) for k, name in enumerate(args)}
         text = K.expand("\n".join(body))
         text = rename_identifiers(text, canon)
-        header = K.module_header(self.options.precise_math, self.options.rng) + "\n"
+        module_header = K.module_header(self.options.precise_math, self.options.rng)
+        header = module_header + "\n"
         header += userfunc.definitions(text)  # the user's Python functions it calls
         if draft.functions:
             header += "\n" + "\n\n".join(draft.functions) + "\n\n"
@@ -354,8 +355,7 @@ class ModuleBuilder:
                                             threaded=threaded)
             if functions:  # each loop in a module of its own, cached by its own structure
                 header += (f"from astrosim.engine.loop_modules import load_loop as {LOAD_LOOP}\n"
-                           + loop_module_lines(functions, K.module_header(
-                               self.options.precise_math, self.options.rng), self.options.cache_dir)
+                           + loop_module_lines(functions, module_header, self.options.cache_dir)
                            + "\n")
         main = K.expand(
             f"@numba.njit(cache=True, error_model='numpy', parallel={bool(parallel)})\n"

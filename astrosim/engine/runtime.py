@@ -112,17 +112,6 @@ def binomial_normal(s, b, loc, scale):
     return loc + scale * normal(s, b)
 
 
-def binomial_constants(n, p):
-    """``(q**n, bound)`` of binomial inversion (as Brian2's BinomialFunction), once per function.
-
-    Generated code passes them with ``n`` and ``p`` so that a draw computes no ``exp``, ``log``
-    or ``sqrt`` (a ``PoissonInput`` draws once per neuron and step).
-    """
-    P = 1.0 - p if p > 0.5 else p
-    q = 1.0 - P
-    return math.exp(n * math.log(q)), float(min(n, n * P + 10.0 * math.sqrt(n * P * q + 1)))
-
-
 @numba.njit(cache=True)
 def _binomial_side(p):
     """``(reverse, P, q)``: inversion counts the rarer outcome."""
@@ -136,6 +125,16 @@ def _binomial_setup(n, p):
     """``(reverse, P, q, q**n, bound)`` of binomial inversion (as Brian2's BinomialFunction)."""
     reverse, P, q = _binomial_side(p)
     return reverse, P, q, math.exp(n * math.log(q)), min(n, n * P + 10.0 * math.sqrt(n * P * q + 1))
+
+
+def binomial_constants(n, p):
+    """``(q**n, bound)`` of binomial inversion (as Brian2's BinomialFunction), once per function.
+
+    Generated code passes them with ``n`` and ``p`` so that a draw computes no ``exp``, ``log``
+    or ``sqrt`` (a ``PoissonInput`` draws once per neuron and step).
+    """
+    _, _, _, qn, bound = _binomial_setup(n, p)
+    return float(qn), float(bound)
 
 
 @numba.njit(cache=True)

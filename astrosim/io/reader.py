@@ -36,9 +36,10 @@ def _attr(value):
     return value
 
 
-def _bisect(dset, value, side="left"):
-    """Index where ``value`` would go in the sorted 1-d dataset, reading O(log n) elements."""
-    lo, hi = 0, dset.shape[0]
+def _bisect(dset, value, side="left", n=None):
+    """Index where ``value`` would go in the sorted 1-d dataset (its first ``n`` elements),
+    reading O(log n) elements."""
+    lo, hi = 0, dset.shape[0] if n is None else n
     while lo < hi:
         mid = (lo + hi) // 2
         x = dset[mid]
@@ -47,16 +48,6 @@ def _bisect(dset, value, side="left"):
         else:
             hi = mid
     return lo
-
-
-class _Prefix:
-    """The first ``n`` elements of a 1-d dataset, for `_bisect`."""
-
-    def __init__(self, dset, n):
-        self._dset, self.shape = dset, (n,)
-
-    def __getitem__(self, k):
-        return self._dset[k]
 
 
 class MonitorRecord:
@@ -104,6 +95,11 @@ class MonitorRecord:
     def __len__(self):
         return self._rows()
 
+    @property
+    def time_sorted(self):
+        """Whether rows are in time order (state and rate always; events as they were written)."""
+        return self.kind not in ("spikes", "events") or self.attrs.get("sorting", "by_time") == "by_time"
+
     def _time_axis(self, dset):
         return 1 if dset.ndim == 3 or (self.kind == "rate" and dset.ndim == 2) else 0
 
@@ -116,23 +112,21 @@ class MonitorRecord:
         if self._n_rows is None:
             n = min(self._group[v].shape[self._time_axis(self._group[v])] for v in self.variables) \
                 if self.variables else 0
-            ordered = self.kind not in ("spikes", "events") or self.attrs.get("sorting", "by_time") == "by_time"
-            if self._t_complete is not None and ordered and n:
+            if self._t_complete is not None and self.time_sorted and n:
                 cut = self._t_complete - 0.5 * float(self.dt or 0.0)
                 t = self._group["t"]
                 if t[n - 1] >= cut:
-                    n = min(n, _bisect(_Prefix(t, n), cut))
+                    n = _bisect(t, cut, n=n)
             self._n_rows = int(n)
         return self._n_rows
 
     def _time_range(self, t_start, t_stop):
         n = self._rows()
-        ordered = self.kind != "spikes" and self.kind != "events" or self.attrs.get("sorting", "by_time") == "by_time"
-        if not ordered:
+        if not self.time_sorted:
             return slice(0, n)
-        t = _Prefix(self._group["t"], n)
-        lo = 0 if t_start is None else _bisect(t, float(t_start))
-        hi = n if t_stop is None else _bisect(t, float(t_stop))
+        t = self._group["t"]
+        lo = 0 if t_start is None else _bisect(t, float(t_start), n=n)
+        hi = n if t_stop is None else _bisect(t, float(t_stop), n=n)
         return slice(lo, hi)
 
     def read(self, var, t_start=None, t_stop=None, indices=None):
@@ -161,8 +155,7 @@ class MonitorRecord:
         dset = self.dataset(var)
         window = self._time_range(t_start, t_stop)
         if self.kind in ("spikes", "events"):
-            ordered = self.attrs.get("sorting", "by_time") == "by_time"
-            if not ordered:
+            if not self.time_sorted:
                 t = self._group["t"][window]
                 keep = np.ones(t.shape, bool)
                 if t_start is not None:

@@ -136,7 +136,7 @@ def _recorded_span(rec):
         t = m.dataset("t") if "t" in m.variables else None
         n = len(m) if t is not None else 0
         if n:
-            if m.kind in ("spikes", "events") and m.attrs.get("sorting", "by_time") != "by_time":
+            if not m.time_sorted:
                 values = t[:n]
                 spans.append((float(values.min()), float(values.max())))
             else:

@@ -5,7 +5,7 @@ import numpy as np
 from brian2 import Network, NeuronGroup, StateMonitor, ms
 
 import astrosim
-from astrosim.engine.loop_modules import _canonical, _functions
+from astrosim.engine.loop_modules import _canonical
 from astrosim.engine.outline import outline_loops
 
 
@@ -21,7 +21,7 @@ def _kernel(block, array, extra=""):
 
 def _canonical_names(text):
     _, functions = outline_loops(text, serial=True, threaded=False)
-    return [_canonical(f)[2] for f in _functions(functions)]
+    return [_canonical(f)[2] for f in functions]
 
 
 def test_the_same_loop_gets_the_same_module_wherever_it_is():

@@ -1,6 +1,6 @@
 """Outlining threaded loops: free names become parameters, += counters become reductions."""
 from astrosim.engine.names import MODULE_HEADER
-from astrosim.engine.outline import outline_prange_loops
+from astrosim.engine.outline import outline_loops
 
 
 def test_prange_loop_becomes_a_function_with_its_free_names_and_reductions():
@@ -16,7 +16,8 @@ def test_prange_loop_becomes_a_function_with_its_free_names_and_reductions():
         "    if _nf__3 > 0:",
         "        pass",
     ])
-    main, functions = outline_prange_loops(text)
+    main, functions = outline_loops(text, serial=False, threaded=True)
+    functions = "\n\n".join(functions)
     assert "_0prange" not in main
     assert "    _nf__3 = _0threaded_loop0(N__3, _0a4, _0b, _lio_1__3, _nf__3)" in main
     assert "def _0threaded_loop0(N__3, _0a4, _0b, _lio_1__3, _nf__3):" in functions
@@ -35,7 +36,7 @@ def test_prange_loop_becomes_a_function_with_its_free_names_and_reductions():
 
 def test_text_without_prange_is_unchanged():
     text = "for _k in range(3):\n    x = 1"
-    assert outline_prange_loops(text) == (text, "")
+    assert outline_loops(text, serial=False, threaded=True) == (text, [])
 
 
 def _block(*lines):
@@ -54,6 +55,7 @@ def test_block_loops_move_out_with_loop_variables_reused_later():
                   "for _0k__7 in _0range(_0n__7):",
                   "    _0a2[_0b, _0k__7] += _0a1[_0b, _0k__7]")
     main, functions = outline_loops(text, serial=True, threaded=False)
+    functions = "\n\n".join(functions)
     assert main.count("_0element_loop") == 2 and "for _0k__7" not in main
     assert "_0n__7 = _0element_loop0(N__7, _0a1, _0b, _0n__7)" in main
     assert "parallel=False" in functions
@@ -67,7 +69,7 @@ def test_a_loop_whose_value_is_read_after_it_stays():
                   "_0a2[_0b, 0] = last",
                   "for _0j in _0range(N):",
                   "    return 1")
-    assert outline_loops(text, serial=True, threaded=False) == (text, "")
+    assert outline_loops(text, serial=True, threaded=False) == (text, [])
 
 
 def test_outlined_kernel_is_bit_identical():
