@@ -94,7 +94,13 @@ def measure(case, peer, batch, duration_s, warmup_s, coba_scale, workdir, thread
     if peer == "brian2cuda":
         import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
 
-        b2.set_device("cuda_standalone", directory=os.path.join(workdir, "b2cuda"),
+        # CUDA 13's Thrust needs C++17 (brian2's default host flags ask for C++11)
+        gcc = b2.prefs.codegen.cpp.extra_compile_args_gcc
+        b2.prefs.codegen.cpp.extra_compile_args_gcc = [a.replace("c++11", "c++17") for a in gcc]
+
+        # one project folder per case, so that a prebuilt project is found again (brian2 rewrites
+        # only changed sources, make recompiles only what changed)
+        b2.set_device("cuda_standalone", directory=os.path.join(workdir, f"b2cuda-{case}"),
                       build_on_run=True)
         ns, objects = _build(case, coba_scale)
         net = b2.Network(*objects)
@@ -143,12 +149,43 @@ def _spawn(case, peer, batch, args, workdir):
            "--coba-scale", str(args.coba_scale), "--workdir", workdir,
            "--threads", str(args.unbatched_threads if batch is None else args.threads)]
     env = dict(os.environ, ASTROSIM_CACHE_DIR=os.path.join(workdir, "astrosim-cache"))
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    try:
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.worker_timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"no result within {args.worker_timeout} s"}
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
-    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+    tail = (proc.stderr or proc.stdout).strip().splitlines()[-4:]
     return {"error": " | ".join(tail)}
+
+
+def prebuild(args, workdir):
+    """Build (and run once) every brian2cuda project at the same time, one process each; the
+    projects' compile times, cold. The timed runs later find them built."""
+    cases = UNBATCHED + BATCHED
+    procs = {}
+    for case in cases:
+        cmd = [args.brian2cuda_python, str(Path(__file__).resolve()), "--worker", case, "brian2cuda", "0",
+               "--duration", str(args.duration), "--warmup", str(args.warmup),
+               "--coba-scale", str(args.coba_scale), "--workdir", workdir, "--threads", "0"]
+        procs[case] = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = {}
+    for case, proc in procs.items():
+        stdout, stderr = proc.communicate()
+        res = next((json.loads(line[7:]) for line in stdout.splitlines() if line.startswith("RESULT ")), None)
+        out[case] = res if res is not None else {"error": " | ".join((stderr or stdout).strip().splitlines()[-3:])}
+        print(f"prebuild {case}: " + json.dumps(out[case]), flush=True)
+        if res is None:  # the compiler's first complaints
+            errors = [line for line in (stdout + stderr).splitlines() if "error" in line.lower()]
+            print("\n".join("    " + line[:300] for line in errors[:8]), flush=True)
+    return out
+
+
+def _save(rows, path):
+    if path:
+        with open(path, "w") as f:
+            json.dump(rows, f, indent=1)
 
 
 def _cell(r, key="sim"):
@@ -169,6 +206,11 @@ def main(argv=None):
     p.add_argument("--skip-brian2cuda", action="store_true")
     p.add_argument("--brian2cuda-python", default=sys.executable,
                    help="interpreter of an environment with brian2cuda 1.0b1 (brian2 2.10.1)")
+    p.add_argument("--worker-timeout", type=float, default=300, help="seconds one measured process may take")
+    p.add_argument("--prebuild-only", action="store_true",
+                   help="build every brian2cuda project concurrently (in --workdir), report, stop")
+    p.add_argument("--cold-builds", default=None,
+                   help="JSON written by --prebuild-only, added to the results as cold build times")
     p.add_argument("--out", default=None)
     p.add_argument("--workdir", default=None)
     p.add_argument("--worker", nargs=3, default=None, help=argparse.SUPPRESS)
@@ -180,8 +222,14 @@ def main(argv=None):
                       args.coba_scale, workdir, args.threads)
         print("RESULT " + json.dumps(res), flush=True)
         return 0
+    if args.prebuild_only:
+        _save(prebuild(args, workdir), args.out)
+        return 0
     card = card_name()
     rows = {"card": card, "duration": args.duration, "unbatched": {}, "batched": {}}
+    if args.cold_builds:
+        with open(args.cold_builds) as f:
+            rows["brian2cuda_cold"] = json.load(f)
     print(f"card: {card}; {args.duration} s simulated per run; caches cold per process",
           flush=True)
     peers = ["astrosim-cuda", "astrosim-cpu"] + ([] if args.skip_brian2cuda else ["brian2cuda"])
@@ -195,6 +243,10 @@ def main(argv=None):
                  else f"{res['brian2cuda']['sim'] / res['astrosim-cuda']['sim']:.2f}")
         print(f"{case:8} " + " ".join(f"{_cell(res[peer], 'build') + ' / ' + _cell(res[peer]):>22}"
                                       for peer in peers) + f" {ratio:>21}", flush=True)
+        for peer in peers:
+            if "error" in res[peer]:
+                print(f"  {peer} failed: {res[peer]['error']}", flush=True)
+        _save(rows, args.out)
     batches = [int(b) for b in args.batches.split(",")]
     print("\nbatched: copies x simulated s per wall s (time loop only)\n"
           f"{'case':6} {'B':>5} {'astrosim-cuda':>14} {'astrosim-cpu':>20} {'b2cuda serial':>14} "
@@ -219,9 +271,11 @@ def main(argv=None):
             r_b2 = "" if None in (t_gpu, t_b2) else f"{t_gpu / t_b2:.1f}"
             print(f"{case:6} {B:>5} {fmt(t_gpu):>14} {cpu_label:>20} {fmt(t_b2):>14} "
                   f"{r_cpu:>9} {r_b2:>11}", flush=True)
-    if args.out:
-        with open(args.out, "w") as f:
-            json.dump(rows, f, indent=1)
+            for label, r in (("astrosim-cuda", gpu), ("astrosim-cpu", cpu), ("brian2cuda", single)):
+                if r is not None and "error" in r:
+                    print(f"  {label} failed: {r['error']}", flush=True)
+            _save(rows, args.out)
+    _save(rows, args.out)
     return 0
 
 

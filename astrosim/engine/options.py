@@ -64,7 +64,12 @@ class EngineOptions:
     cache_dir : str or None
         Kernel cache directory (default ``~/.cache/astrosim/kernels``).
     cuda_threads : int
-        Threads per block on the cuda back end (one block per batch copy; 1 to 1024).
+        Threads per block on the cuda back end (1 to 1024).
+    cuda_blocks : int
+        Thread blocks per batch copy on the cuda back end; 0 (default) picks one per copy
+        for batched runs and one per multiprocessor for a single copy. More than one block
+        per copy meet at grid-wide barriers (a cooperative launch), so they need ``batch``
+        of one copy.
     """
 
     parallel_min_size: int = 20000
@@ -82,6 +87,7 @@ class EngineOptions:
     chunk_bytes: int = 32 * 2 ** 20
     cache_dir: str = None
     cuda_threads: int = 128
+    cuda_blocks: int = 0
 
     def __post_init__(self):
         if self.rng not in RNG_KINDS:
@@ -94,6 +100,9 @@ class EngineOptions:
         if int(self.cuda_threads) != self.cuda_threads or not 1 <= self.cuda_threads <= 1024:
             raise ValueError("EngineOptions.cuda_threads must be an integer from 1 to 1024, "
                              f"got {self.cuda_threads!r}")
+        if int(self.cuda_blocks) != self.cuda_blocks or not 0 <= self.cuda_blocks <= 65535:
+            raise ValueError("EngineOptions.cuda_blocks must be an integer from 0 (automatic) "
+                             f"to 65535, got {self.cuda_blocks!r}")
 
     @property
     def threads_from(self):
@@ -129,6 +138,8 @@ class EngineOptions:
             kw["rng"] = env["ASTROSIM_RNG"]
         if "ASTROSIM_CUDA_THREADS" in env:
             kw["cuda_threads"] = int(env["ASTROSIM_CUDA_THREADS"])
+        if "ASTROSIM_CUDA_BLOCKS" in env:
+            kw["cuda_blocks"] = int(env["ASTROSIM_CUDA_BLOCKS"])
         if env.get("ASTROSIM_CACHE_DIR"):
             kw["cache_dir"] = env["ASTROSIM_CACHE_DIR"]
         return cls(**kw)

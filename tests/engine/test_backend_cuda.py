@@ -128,6 +128,31 @@ def _case_lif():
     sim.run(2 * ms)
     single = dict(i=np.asarray(mons["spikes"].i[:]), t=np.asarray(mons["spikes"].t_[:]),
                   v=np.asarray(mons["state"].v[:]).T, v_end=np.asarray(groups["G"].v[:]))
+    out = _lif_summary(cpu, gpu, single, net)
+    from numba import config
+
+    if config.ENABLE_CUDASIM:  # the simulator runs blocks one after another: no grid barriers
+        return out
+    # on a card: the single copy spread over three blocks meeting at grid-wide barriers
+    net3, groups3, mons3 = _lif_network()
+    sim = astrosim.Simulator(net3, seed=5, backend="cuda", precise_math=True, rng="counter",
+                             cuda_threads=THREADS, cuda_blocks=3)
+    sim.run(3 * ms)
+    sim.run(2 * ms)
+    spread = dict(i=np.asarray(mons3["spikes"].i[:]), t=np.asarray(mons3["spikes"].t_[:]),
+                  v=np.asarray(mons3["state"].v[:]).T, v_end=np.asarray(groups3["G"].v[:]),
+                  x=np.asarray(mons3["hx"].x[:]).T, total=np.asarray(groups3["H"].total[:]))
+    out["blocks_diff"] = max(_diff(cpu["v"][0], spread["v"]), _diff(cpu["v_end"][0], spread["v_end"]),
+                             _diff(cpu["x"][0], spread["x"]),
+                             _diff(np.ravel(cpu["total"][0]), np.ravel(spread["total"])),
+                             _diff(cpu["spikes"]["t"][0], spread["t"]))
+    out["blocks_same_spikes"] = bool(np.array_equal(cpu["spikes"]["i"][0], spread["i"]))
+    return out
+
+
+def _lif_summary(cpu, gpu, single, net):
+    import numpy as np
+
     return {
         "max_diff": max(_diff(cpu[k], gpu[k]) for k in ("v", "ge", "x", "rate", "v_end", "w_end",
                                                          "stdp_w", "total")),
@@ -369,6 +394,35 @@ def test_unbatched_run_is_copy_zero(sim_results):
     assert abs(r["unbatched_t"] - 0.005) < 1e-12
 
 
+def test_several_blocks_per_copy_refused_where_they_cannot_meet():
+    """Grid-wide barriers need every block of the launch: refused for batches (copies stop at
+    different steps) and under the simulator (blocks run one after another); on a card the
+    real-GPU test below runs a single copy over three blocks and over one per multiprocessor."""
+    from brian2 import Network, NeuronGroup
+
+    import astrosim
+    from astrosim.engine.backends.cuda import blocks_per_copy
+    from astrosim.engine.errors import UnsupportedFeatureError
+
+    from numba import config
+
+    options = astrosim.engine.default_options().replace(cuda_blocks=4)
+    with pytest.raises(UnsupportedFeatureError, match="cuda_blocks=4 with batch=8"):
+        blocks_per_copy(options, 8)
+    assert blocks_per_copy(options.replace(cuda_blocks=0), 8) == 1
+    assert blocks_per_copy(options.replace(cuda_blocks=1), 1) == 1
+    config.ENABLE_CUDASIM, was = True, config.ENABLE_CUDASIM
+    try:
+        with pytest.raises(UnsupportedFeatureError, match="one after another"):
+            blocks_per_copy(options, 1)
+        assert blocks_per_copy(options.replace(cuda_blocks=0), 1) == 1
+    finally:
+        config.ENABLE_CUDASIM = was
+    with pytest.raises(ValueError, match="cuda_blocks must be an integer from 0"):
+        astrosim.Simulator(Network(NeuronGroup(1, "v : 1", name="one")), backend="cuda",
+                           cuda_blocks=-1)
+
+
 def test_astrocyte_network_agrees_with_cpu(sim_results):
     r = _ok(sim_results["astro"])
     assert r["max_rel"] <= TOL and r["same_spikes"]
@@ -478,6 +532,9 @@ def test_real_gpu_agrees_with_cpu():
         pytest.skip("no CUDA device")
     r = _ok(_run_child(["lif"], simulator=False)["lif"])
     assert r["max_diff"] <= 1e-9 and r["same_spikes"]
+    # the unbatched run (one block per multiprocessor) and a single copy over three blocks
+    assert r["unbatched_diff"] <= 1e-9 and r["unbatched_same_spikes"]
+    assert r["blocks_diff"] <= 1e-9 and r["blocks_same_spikes"]
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The CUDA back end: the fused kernel on one GPU through ``numba.cuda`` (``backend="cuda"``).
 
 One kernel launch runs one chunk of steps for every batch copy (a thread block per copy, its
-threads split each element loop; :mod:`.cuda_render`). State stays on the device during a
+threads split each element loop; :mod:`.cuda_render`). A single copy is spread over one block
+per multiprocessor instead, whose threads meet at grid-wide barriers (a cooperative launch). State stays on the device during a
 run: after each launch the monitor buffers and the clock, error and progress records are
 copied back, so the chunk loop (monitors to Brian2 or to listeners, NaN errors, stop,
 progress) is the CPU one unchanged; state variables and spike queues come back once, when the
@@ -58,27 +59,62 @@ class NumbaCUDA(Backend):
         from .cuda_render import CudaKernelBuilder
 
         return CudaKernelBuilder(device, batch, self.options, self.policy(batch),
-                                 threads=self.options.cuda_threads)
+                                 threads=self.options.cuda_threads,
+                                 blocks=blocks_per_copy(self.options, batch))
 
     def assemble(self, builder, *, batch, profile, arrays):
         if profile:
             raise UnsupportedFeatureError("Simulator.run", "profile=True on the cuda back end")
         source, args = builder.cuda_source()
         _check_parameter_space([arrays.get(name) for name in args], builder.owners)
-        self._specs = ({name: builder.arrays[name] for name in args}, batch, builder.threads)
+        self._specs = ({name: builder.arrays[name] for name in args}, batch * builder.copy_blocks,
+                       builder.threads)
         return source, args
 
     def load(self, source):
         cuda = _cuda()
         module = _load_module(source, self.options.cache_dir)
-        specs, batch, threads = self._specs
-        return CudaRunner(cuda, module.run_chunk, specs, batch, threads)
+        specs, blocks, threads = self._specs
+        return CudaRunner(cuda, module.run_chunk, specs, blocks, threads)
 
     def random_states(self, seed, batch):
         return runtime.seed_states(seed, batch)  # the same keys as the CPU counter streams
 
     def allocate(self, shape, dtype):
         return np.zeros(shape, dtype=dtype)
+
+
+def blocks_per_copy(options, batch):
+    """Thread blocks per batch copy: ``options.cuda_blocks``, or automatic (see EngineOptions).
+
+    Blocks of one copy synchronise grid-wide, so every block of the launch must reach every
+    barrier: a batch whose copies may stop at different steps (a NaN in one copy) cannot
+    share a grid, and more than one block per copy is refused for batches. The automatic
+    count, one block per multiprocessor, keeps the grid co-resident (the register cap of
+    ``cuda_runtime.kernel_options`` fits one block of ``cuda_threads`` per multiprocessor);
+    numba's simulator gets one block.
+    """
+    if options.cuda_blocks:
+        if options.cuda_blocks > 1 and batch > 1:
+            raise UnsupportedFeatureError(
+                "Simulator", f"cuda_blocks={options.cuda_blocks} with batch={batch} (several "
+                "blocks per copy meet at grid-wide barriers, which copies that stop at "
+                "different steps cannot share; use batch=None or cuda_blocks=1)")
+        from numba import config
+
+        if options.cuda_blocks > 1 and config.ENABLE_CUDASIM:
+            raise UnsupportedFeatureError(
+                "Simulator", f"cuda_blocks={options.cuda_blocks} under numba's CUDA simulator "
+                "(it runs blocks one after another, so blocks cannot meet at a grid-wide "
+                "barrier; use cuda_blocks=1 there)")
+        return int(options.cuda_blocks)
+    if batch > 1:
+        return 1
+    from numba import config
+
+    if config.ENABLE_CUDASIM:
+        return 1
+    return int(_cuda().get_current_device().MULTIPROCESSOR_COUNT)
 
 
 #: bytes of kernel parameters: CUDA's limit before 12.1 / from 12.1 on Volta and later

@@ -20,7 +20,7 @@ from .cuda_templates import CUDA_TEMPLATES, SYNC
 __all__ = ["CudaKernelBuilder", "cuda_options"]
 
 #: the engine's names that only CUDA kernels use (kernel-wide: never renamed per block)
-CUDA_SHARED = tuple(K.reserved(n) for n in ("tid", "nth", "cuda"))
+CUDA_SHARED = tuple(K.reserved(n) for n in ("tid", "nth", "cuda", "grid"))
 _ATTR_CALL = re.compile(r"\b(" + K.NP + "|" + K.RT + r")\.(\w+)\b")
 #: a call of a compiled user function (``userfunc``: reserved prefix, the name, a 10-digit digest)
 _USER_FUNCTION = re.compile(r"\b" + re.escape(K.USER_FUNCTION) + r"(\w+?)_[0-9a-f]{10}\(")
@@ -43,12 +43,16 @@ class CudaKernelBuilder(ModuleBuilder):
     device, batch, options, policy
         As for :class:`~astrosim.engine.render.ModuleBuilder`.
     threads : int
-        Threads per block (one block per batch copy).
+        Threads per block.
+    blocks : int
+        Blocks per batch copy; above one they meet at grid-wide barriers.
     """
 
-    def __init__(self, device, batch, options, policy, threads):
+    def __init__(self, device, batch, options, policy, threads, blocks=1):
         super().__init__(device, batch, cuda_options(options), policy)
         self.threads = int(threads)
+        self.copy_blocks = int(blocks)
+        self.lanes = self.threads * self.copy_blocks  # threads of one copy
         self.owners = []  # Brian2 object of each call (error messages)
 
     def code_object(self, block):
@@ -86,8 +90,14 @@ class CudaKernelBuilder(ModuleBuilder):
         """
         args = list(self.arrays)
         self.facts["random_sites"] = self.n_sites
-        body = ["$b = $cuda.blockIdx.x", "$tid = $cuda.threadIdx.x", "$nth = $cuda.blockDim.x",
-                "$done[$b] = $nsteps", "for $s in $range($start[$b], $nsteps):"]
+        if self.copy_blocks == 1:
+            body = ["$b = $cuda.blockIdx.x", "$tid = $cuda.threadIdx.x", "$nth = $cuda.blockDim.x"]
+        else:  # the copy's blocks are consecutive; their threads count as one range
+            g = self.copy_blocks
+            body = [f"$b = $cuda.blockIdx.x // {g}",
+                    f"$tid = ($cuda.blockIdx.x % {g}) * $cuda.blockDim.x + $cuda.threadIdx.x",
+                    f"$nth = {g} * $cuda.blockDim.x", "$grid = $cuda.cg.this_grid()"]
+        body += ["$done[$b] = $nsteps", "for $s in $range($start[$b], $nsteps):"]
         for line in self.capacity_checks:  # read only: every thread decides the same
             body.append(_indent(line, 1))
         body.append(f"    {SYNC}")
@@ -101,6 +111,8 @@ class CudaKernelBuilder(ModuleBuilder):
                     "        $done[$b] = $s + 1\n        break")
         canon = {name: K.kernel_argument(k) for k, name in enumerate(args)}
         text = rename_identifiers(K.expand("\n".join(body)), canon)
+        if self.copy_blocks > 1:  # every barrier spans the grid
+            text = text.replace(K.expand(SYNC), K.expand("$grid.sync()"))
         used = sorted(set(_ATTR_CALL.findall(text)))
         text = _ATTR_CALL.sub(lambda m: f"{m.group(1)}_{m.group(2)}", text)
         main = K.expand(

@@ -1,6 +1,7 @@
 """The Brian2 templates as CUDA thread-block code: one thread block runs one batch copy.
 
-Every template's text is run by all threads of the copy's block (``$tid`` of ``$nth``).
+Every template's text is run by all threads of the copy (``$tid`` of ``$nth``: one block's,
+or those of several blocks meeting at grid-wide barriers).
 Element-parallel ones split their loop over the threads (``range($tid, n, $nth)``); the
 others run on thread 0 in Brian2's order (``serial``). A block is split only where that
 gives Brian2's result:
@@ -131,7 +132,7 @@ def threshold(table, block):
     flags = table.buffer(f"$thr{table.n_funcs}", kind="extra",
                          value=np.zeros((table.batch, max(_size(co), 1)), dtype=np.int32))
     scan = table.buffer("$scan", kind="extra",
-                        value=np.zeros((table.batch, table.threads + 1), dtype=np.int64))
+                        value=np.zeros((table.batch, table.lanes + 1), dtype=np.int64))
     lines = [head, f"N = {table.n_of(co)}",
              "for _idx in $range($tid, N, $nth):", "    _vectorisation_idx = _idx",
              _indent(vc, 1), f"    {flags}[$b, _idx] = 1 if _cond else 0"]
@@ -140,17 +141,21 @@ def threshold(table, block):
                   f"        {table.acc(co.variables['not_refractory'], '_idx')} = False",
                   f"        {table.acc(co.variables['lastspike'], '_idx')} = $t"]
     lines += [SYNC,
-              # contiguous ranges, one per thread, so that events stay in index order
-              "$per = (N + $nth - 1) // $nth", "$lo = $min($tid * $per, N)",
+              # contiguous ranges, one per counting thread, so that events stay in index
+              # order; at least 32 elements per range, so that thread 0's scan stays short
+              # when a copy has many more threads than elements
+              "$lanes = $min($nth, (N + 31) // 32)",
+              "$per = (N + $lanes - 1) // $lanes", "$lo = $min($tid * $per, N)",
               "$hi = $min($lo + $per, N)", "$c = 0",
               "for $i in $range($lo, $hi):", f"    $c += {flags}[$b, $i]",
-              f"{scan}[$b, $tid] = $c", SYNC,
-              "if $tid == 0:", "    $acc = 0", "    for $i in $range($nth):",
+              "if $tid < $lanes:", f"    {scan}[$b, $tid] = $c", SYNC,
+              "if $tid == 0:", "    $acc = 0", "    for $i in $range($lanes):",
               f"        $c = {scan}[$b, $i]", f"        {scan}[$b, $i] = $acc",
               "        $acc += $c", f"    {es}[$b, N] = $acc", SYNC,
-              f"$pos = {scan}[$b, $tid]", "for $i in $range($lo, $hi):",
-              f"    if {flags}[$b, $i] != 0:", f"        {es}[$b, $pos] = $i",
-              "        $pos += 1"]
+              "if $tid < $lanes:", f"    $pos = {scan}[$b, $tid]",
+              "    for $i in $range($lo, $hi):",
+              f"        if {flags}[$b, $i] != 0:", f"            {es}[$b, $pos] = $i",
+              "            $pos += 1"]
     _record(table, block, "parallel")
     return "\n".join(lines), []
 
