@@ -9,7 +9,8 @@ Sections (each prints a markdown table; everything also goes to --out as JSON):
               gradients, at every length (8 heads x 64, bf16 inputs); the whole layer against
               astrosim.attention.reference at N = 256.
   speed       forward + backward milliseconds (median of triton.testing.do_bench), B = 1, 8 heads x 64,
-              bf16: SDPA flash causal / non-causal; the Triton sigma store alone; the whole astromorphic
+              bf16: SDPA flash causal / non-causal; fla's chunk_linear_attn (causal linear attention,
+              where fla is installed); the Triton sigma store alone; the whole astromorphic
               attention from q, k, v (feature map, trace, calcium in PyTorch); today's PyTorch path.
   throughput  training examples/s (AdamW step, bf16 autocast, random tokens) of the IMDB classifier and
               the language models, astromorphic (Triton and PyTorch paths) against softmax and kozachkov.
@@ -148,7 +149,19 @@ def speed(lengths, heads=8, d=64, torch_max=8192, config=None):
                 torch.autograd.grad(o, (pq, pk, vv), dn)
             return f
 
-        cases = [("sdpa_causal", sdpa(True)), ("sdpa_full", sdpa(False)),
+        def fla_linear():
+            from fla.ops.linear_attn import chunk_linear_attn
+
+            # fla takes [B, T, H, K]; plain causal linear attention, normalised (no sigmoid store)
+            qf, kf, vf = (t.detach().transpose(1, 2).contiguous().requires_grad_() for t in (q, k, v))
+            dof = dout.transpose(1, 2).contiguous()
+
+            def f():
+                o, _ = chunk_linear_attn(qf, kf, vf, normalize=True)
+                torch.autograd.grad(o, (qf, kf, vf), dof)
+            return f
+
+        cases = [("sdpa_causal", sdpa(True)), ("sdpa_full", sdpa(False)), ("fla_linear_causal", fla_linear()),
                  ("kernel_causal", kernel(True)), ("kernel_full", kernel(False)),
                  ("astro_causal", layer(True, "triton")), ("astro_full", layer(False, "triton"))]
         if N <= torch_max:
@@ -279,7 +292,7 @@ def main():
             json.dump(res, fh, indent=1)
     print(f"\n{res['device']}, torch {res['torch']}, triton {res['triton']}")
     if "speed" in res:
-        names = ["sdpa_causal", "sdpa_full", "kernel_causal", "kernel_full", "astro_causal", "astro_full",
+        names = ["sdpa_causal", "sdpa_full", "fla_linear_causal", "kernel_causal", "kernel_full", "astro_causal", "astro_full",
                  "torch_causal", "torch_full"]
         print("| N | " + " | ".join(names) + " |  (ms fwd+bwd)")
         for r in res["speed"]:
