@@ -86,7 +86,7 @@ def _build(case, coba_scale):
     return ns, [v for v in ns.values() if isinstance(v, BrianObject)]
 
 
-def measure(case, peer, batch, duration_s, warmup_s, coba_scale, workdir, threads=None):
+def measure(case, peer, batch, duration_s, warmup_s, coba_scale, workdir, threads=None, blocks_per_sm=1):
     """Build and run one case with one peer in *this* process; a dict of timings."""
     import brian2 as b2
 
@@ -114,11 +114,15 @@ def measure(case, peer, batch, duration_s, warmup_s, coba_scale, workdir, thread
     backend = "cuda" if peer == "astrosim-cuda" else "cpu"
     ns, objects = _build(case, coba_scale)
     net = b2.Network(*objects)
-    extra = {"cuda_threads": threads} if threads and backend == "cuda" else {}
+    extra = ({"cuda_threads": threads, "cuda_blocks_per_sm": blocks_per_sm}
+             if threads and backend == "cuda" else {})
     sim = astrosim.Simulator(net, batch=batch, seed=1, backend=backend, **extra)
     t0 = time.perf_counter()
     sim.run(warmup_s * b2.second, namespace=ns or None)
     build = time.perf_counter() - t0
+    # where the time went so far, in case the timed run does not finish within the limit
+    print("PHASE built " + json.dumps({"build": build, **{k: float(v) for k, v in sim.timings.items()}}),
+          flush=True)
     before = sim.timings["run"]
     sim.run(duration_s * b2.second, namespace=ns or None)
     return {"build": build, "sim": sim.timings["run"] - before}
@@ -147,12 +151,15 @@ def _spawn(case, peer, batch, args, workdir):
     cmd = [python, str(Path(__file__).resolve()), "--worker", case, peer, str(batch or 0),
            "--duration", str(args.duration), "--warmup", str(args.warmup),
            "--coba-scale", str(args.coba_scale), "--workdir", workdir,
-           "--threads", str(args.unbatched_threads if batch is None else args.threads)]
+           "--threads", str(args.unbatched_threads if batch is None else args.threads),
+           "--blocks-per-sm", str(args.blocks_per_sm)]
     env = dict(os.environ, ASTROSIM_CACHE_DIR=os.path.join(workdir, "astrosim-cache"))
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.worker_timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"no result within {args.worker_timeout} s"}
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        phases = [line for line in out.splitlines() if line.startswith("PHASE ")]
+        return {"error": f"no result within {args.worker_timeout} s" + (f" ({phases[-1]})" if phases else "")}
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
@@ -203,6 +210,8 @@ def main(argv=None):
                    help="astrosim-cuda threads per block (one block per copy), batched runs")
     p.add_argument("--unbatched-threads", type=int, default=512,
                    help="the same for unbatched runs (one block in all: a guess to tune)")
+    p.add_argument("--blocks-per-sm", type=int, default=1,
+                   help="astrosim-cuda: resident blocks per multiprocessor the register cap allows")
     p.add_argument("--skip-brian2cuda", action="store_true")
     p.add_argument("--brian2cuda-python", default=sys.executable,
                    help="interpreter of an environment with brian2cuda 1.0b1 (brian2 2.10.1)")
@@ -219,7 +228,7 @@ def main(argv=None):
     if args.worker:
         case, peer, batch = args.worker
         res = measure(case, peer, int(batch) or None, args.duration, args.warmup,
-                      args.coba_scale, workdir, args.threads)
+                      args.coba_scale, workdir, args.threads, args.blocks_per_sm)
         print("RESULT " + json.dumps(res), flush=True)
         return 0
     if args.prebuild_only:

@@ -70,6 +70,10 @@ class EngineOptions:
         for batched runs and one per multiprocessor for a single copy. More than one block
         per copy meet at grid-wide barriers (a cooperative launch), so they need ``batch``
         of one copy.
+    cuda_blocks_per_sm : int
+        Blocks of ``cuda_threads`` the register cap lets one multiprocessor hold (1 to 32;
+        default 1): more resident blocks hide memory latency in large batches, fewer
+        registers per thread may spill.
     """
 
     parallel_min_size: int = 20000
@@ -88,6 +92,7 @@ class EngineOptions:
     cache_dir: str = None
     cuda_threads: int = 128
     cuda_blocks: int = 0
+    cuda_blocks_per_sm: int = 1
 
     def __post_init__(self):
         if self.rng not in RNG_KINDS:
@@ -100,6 +105,10 @@ class EngineOptions:
         if int(self.cuda_threads) != self.cuda_threads or not 1 <= self.cuda_threads <= 1024:
             raise ValueError("EngineOptions.cuda_threads must be an integer from 1 to 1024, "
                              f"got {self.cuda_threads!r}")
+        if (int(self.cuda_blocks_per_sm) != self.cuda_blocks_per_sm
+                or not 1 <= self.cuda_blocks_per_sm <= 32):
+            raise ValueError("EngineOptions.cuda_blocks_per_sm must be an integer from 1 to 32, "
+                             f"got {self.cuda_blocks_per_sm!r}")
         if int(self.cuda_blocks) != self.cuda_blocks or not 0 <= self.cuda_blocks <= 65535:
             raise ValueError("EngineOptions.cuda_blocks must be an integer from 0 (automatic) "
                              f"to 65535, got {self.cuda_blocks!r}")
@@ -140,6 +149,8 @@ class EngineOptions:
             kw["cuda_threads"] = int(env["ASTROSIM_CUDA_THREADS"])
         if "ASTROSIM_CUDA_BLOCKS" in env:
             kw["cuda_blocks"] = int(env["ASTROSIM_CUDA_BLOCKS"])
+        if "ASTROSIM_CUDA_BLOCKS_PER_SM" in env:
+            kw["cuda_blocks_per_sm"] = int(env["ASTROSIM_CUDA_BLOCKS_PER_SM"])
         if env.get("ASTROSIM_CACHE_DIR"):
             kw["cache_dir"] = env["ASTROSIM_CACHE_DIR"]
         return cls(**kw)

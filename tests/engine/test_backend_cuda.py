@@ -479,6 +479,26 @@ def test_no_device_is_a_clear_error():
         astrosim.Simulator(net, backend="cuda").run(0.1 * ms)
 
 
+def test_register_cap_fits_the_resident_blocks():
+    """The register cap lets ``blocks_per_sm`` blocks of ``threads`` share one multiprocessor
+    (65,536 registers): a grid of that many blocks per SM is co-resident."""
+    from astrosim.engine.backends import cuda_runtime
+
+    if cuda_runtime.config.ENABLE_CUDASIM:
+        pytest.skip("the simulator takes no kernel options")
+    for threads in (32, 64, 128, 256, 512, 1024):
+        for per_sm in (1, 2, 4, 8):
+            cap = cuda_runtime.kernel_options(threads, per_sm)["max_registers"]
+            assert cap % 8 == 0 and 16 <= cap <= 255
+            assert cap * threads * per_sm <= 65536 or cap == 16
+    assert cuda_runtime.kernel_options(512)["max_registers"] == 128
+    assert cuda_runtime.kernel_options(128, 4)["max_registers"] == 128
+    from astrosim.engine import EngineOptions
+
+    with pytest.raises(ValueError, match="cuda_blocks_per_sm must be an integer from 1 to 32"):
+        EngineOptions(cuda_blocks_per_sm=0)
+
+
 def test_user_function_refused():
     from brian2 import Network, NeuronGroup, check_units, ms
 

@@ -114,7 +114,7 @@ def blocks_per_copy(options, batch):
 
     if config.ENABLE_CUDASIM:
         return 1
-    return int(_cuda().get_current_device().MULTIPROCESSOR_COUNT)
+    return int(_cuda().get_current_device().MULTIPROCESSOR_COUNT) * int(options.cuda_blocks_per_sm)
 
 
 #: bytes of kernel parameters: CUDA's limit before 12.1 / from 12.1 on Volta and later

@@ -116,7 +116,7 @@ class CudaKernelBuilder(ModuleBuilder):
         used = sorted(set(_ATTR_CALL.findall(text)))
         text = _ATTR_CALL.sub(lambda m: f"{m.group(1)}_{m.group(2)}", text)
         main = K.expand(
-            f"@$cuda.jit(**$crt.kernel_options({self.threads}))\n"
+            f"@$cuda.jit(**$crt.kernel_options({self.threads}, {self.options.cuda_blocks_per_sm}))\n"
             "def run_chunk($nsteps, $ticks, $rowidx, $ts, $dts, $rng, $err, $start, $done, "
             f"$prof, $cf, $ci, {', '.join(canon[a] for a in args)}):\n") + _indent(text, 1)
         return _header(self.options.precise_math, used) + "\n" + main + "\n", args

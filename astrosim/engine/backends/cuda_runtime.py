@@ -33,15 +33,17 @@ _INT64_MIN = -9223372036854775808
 _REGISTERS_PER_BLOCK = 65536
 
 
-def kernel_options(threads):
+def kernel_options(threads, blocks_per_sm=1):
     """``cuda.jit`` options of a kernel run with ``threads`` threads per block.
 
     The fused kernel is large; without a cap the compiler may give each thread more registers
-    than a block of ``threads`` can have, and the launch fails. The simulator takes no options.
+    than a block of ``threads`` can have, and the launch fails. The cap lets ``blocks_per_sm``
+    blocks share a multiprocessor (more resident copies hide memory latency; fewer registers
+    may spill). The simulator takes no options.
     """
     if config.ENABLE_CUDASIM:
         return {}
-    cap = min(255, _REGISTERS_PER_BLOCK // int(threads)) // 8 * 8
+    cap = min(255, _REGISTERS_PER_BLOCK // (int(threads) * int(blocks_per_sm))) // 8 * 8
     return {"max_registers": max(cap, 16)}
 
 
