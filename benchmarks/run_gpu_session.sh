@@ -50,14 +50,17 @@ wait $prebuild; echo "[$SECONDS s] brian2cuda builds:"; cat "$out/prebuild.log" 
 
 # 2. the engine benchmark, alone on the card
 left=$((limit - SECONDS - 75)); [ $left -lt 60 ] && left=60
+tl=$((left - 150)); [ $tl -lt 30 ] && tl=30  # the last worker started may take its whole timeout
 timeout $left python3 benchmarks/engine_gpu.py --brian2cuda-python /tmp/b2cuda-python --workdir /tmp/egw \
-  --cold-builds "$out/b2cuda_cold.json" --worker-timeout 150 --duration 1 --batches 1024 --cpu-max-batch 64 \
+  --cold-builds "$out/b2cuda_cold.json" --worker-timeout 150 --time-limit $tl --duration 1 \
+  --batches 1024 --cpu-max-batch 64 \
   --out "$out/engine_gpu.json" 2>&1 | grep -v "WARNING\|py.warnings\|^  warn\|^  [a-z]*Dot\|^  Exp\|^  notDigit\|^  regex"
 echo "[$SECONDS s] engine benchmark done"
 
-# 3. attention kernels beside SDPA and fla, with what is left
+# 3. attention kernels beside SDPA and fla, with what is left (Triton's and fla's first
+#    compilations and autotuning take a few minutes: skipped below three)
 left=$((limit - SECONDS - 5))
-if [ $left -gt 30 ]; then
+if [ $left -gt 180 ]; then
   PYTHONPATH=/tmp/fla:$PYTHONPATH timeout $left python3 benchmarks/attention_gpu.py --skip-check --skip-throughput \
     --torch-max 0 --lengths 512 2048 8192 32768 65536 --out "$out/attention_speed.json" 2>&1 | grep -v "Warning\|warn("
 fi
